@@ -1,0 +1,1 @@
+//! Derive macro for `tensor-key` (see the `tensor-key` crate).

@@ -1,0 +1,177 @@
+//! The byte sink abstraction and the buffering [`Encoder`] that every key writes through.
+
+use crate::format::CHUNK;
+use crate::policy::FloatPolicy;
+use std::hash::Hasher;
+
+/// A destination for canonical encodings: a hasher, a SHA-256 state, a buffer.
+///
+/// The [`Encoder`] calls [`write`](KeySink::write) with consecutive pieces of the
+/// encoding. Where the pieces are cut depends only on the encoded value, never on
+/// memory layout, so even hashers whose output depends on how input is split
+/// (foldhash, ahash) give equal hashes for equal keys.
+pub trait KeySink {
+    /// Appends `bytes` to the sink.
+    fn write(&mut self, bytes: &[u8]);
+}
+
+impl KeySink for Vec<u8> {
+    fn write(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Feeds an encoding into any [`std::hash::Hasher`].
+pub(crate) struct HasherSink<'h, H: ?Sized>(pub(crate) &'h mut H);
+
+impl<H: Hasher + ?Sized> KeySink for HasherSink<'_, H> {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write(bytes);
+    }
+}
+
+/// Writes a canonical encoding into a [`KeySink`] through a fixed stack buffer.
+///
+/// [`FrozenKey`](crate::FrozenKey) implementations receive an `Encoder`; they
+/// frame composite values with [`begin_struct`](Encoder::begin_struct) and
+/// [`begin_variant`](Encoder::begin_variant) and encode their parts with
+/// [`FrozenKey::encode`](crate::FrozenKey::encode). Raw bytes cannot be written
+/// from outside the crate, so every encoding stays prefix-free.
+///
+/// The encoder never allocates. It hands its sink pieces of 4096 bytes (the last
+/// one shorter); a packed block of scalars of 4096 bytes or more starts a new
+/// piece, so large contiguous tensors reach the sink straight from their memory.
+pub struct Encoder<'s> {
+    sink: &'s mut dyn KeySink,
+    floats: FloatPolicy,
+    len: usize,
+    buf: [u8; CHUNK],
+}
+
+impl<'s> Encoder<'s> {
+    pub(crate) fn new(sink: &'s mut dyn KeySink) -> Self {
+        Encoder {
+            sink,
+            floats: FloatPolicy::Canonical,
+            len: 0,
+            buf: [0; CHUNK],
+        }
+    }
+
+    /// Hands the buffered tail to the sink.
+    pub(crate) fn finish(mut self) {
+        self.end_piece();
+    }
+
+    /// The float policy in force for the value being encoded.
+    pub fn floats(&self) -> FloatPolicy {
+        self.floats
+    }
+
+    /// Runs `f` with `floats` as the float policy, then restores the previous one.
+    ///
+    /// This is how [`Bitwise`](crate::Bitwise) and the derive's `float` attribute
+    /// reach every float inside a value.
+    pub fn with_floats<R>(&mut self, floats: FloatPolicy, f: impl FnOnce(&mut Self) -> R) -> R {
+        let outer = std::mem::replace(&mut self.floats, floats);
+        let result = f(self);
+        self.floats = outer;
+        result
+    }
+
+    /// Starts a struct with `fields` fields; encode exactly that many values next,
+    /// in declaration order.
+    pub fn begin_struct(&mut self, fields: usize) {
+        self.put_tag(crate::format::tag::STRUCT);
+        self.put_len(fields);
+    }
+
+    /// Starts enum variant number `index` (in declaration order, from 0) with
+    /// `fields` fields; encode exactly that many values next.
+    pub fn begin_variant(&mut self, index: u32, fields: usize) {
+        self.put_tag(crate::format::tag::VARIANT);
+        self.put(&index.to_le_bytes());
+        self.put_len(fields);
+    }
+
+    #[inline]
+    pub(crate) fn put_tag(&mut self, tag: u8) {
+        self.put(&[tag]);
+    }
+
+    /// Lengths, counts and dimensions: always 64-bit little-endian.
+    #[inline]
+    pub(crate) fn put_len(&mut self, n: usize) {
+        self.put(&(n as u64).to_le_bytes());
+    }
+
+    /// Appends bytes to the encoding.
+    #[inline]
+    pub(crate) fn put(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        if end < CHUNK {
+            self.buf[self.len..end].copy_from_slice(bytes);
+            self.len = end;
+        } else {
+            self.put_long(bytes);
+        }
+    }
+
+    #[cold]
+    fn put_long(&mut self, mut bytes: &[u8]) {
+        if self.len > 0 {
+            let take = CHUNK - self.len;
+            self.buf[self.len..].copy_from_slice(&bytes[..take]);
+            self.len = CHUNK;
+            self.end_piece();
+            bytes = &bytes[take..];
+        }
+        let mut pieces = bytes.chunks_exact(CHUNK);
+        for piece in &mut pieces {
+            self.sink.write(piece);
+        }
+        let tail = pieces.remainder();
+        self.buf[..tail.len()].copy_from_slice(tail);
+        self.len = tail.len();
+    }
+
+    /// Ends the current piece: buffered bytes go to the sink now.
+    #[inline]
+    pub(crate) fn end_piece(&mut self) {
+        if self.len > 0 {
+            self.sink.write(&self.buf[..self.len]);
+            self.len = 0;
+        }
+    }
+
+    /// True when nothing is buffered, so a whole piece may go to the sink directly.
+    #[inline]
+    pub(crate) fn at_piece_start(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Writes one full piece straight to the sink; only valid at a piece start.
+    #[inline]
+    pub(crate) fn put_piece(&mut self, piece: &[u8]) {
+        debug_assert!(self.len == 0 && piece.len() == CHUNK);
+        self.sink.write(piece);
+    }
+
+    /// The unwritten rest of the current piece, for in-place writes; call
+    /// [`commit`](Self::commit) with the number of bytes written.
+    #[inline]
+    pub(crate) fn spare(&mut self) -> &mut [u8] {
+        &mut self.buf[self.len..]
+    }
+
+    /// Marks `n` bytes of [`spare`](Self::spare) as written.
+    #[inline]
+    pub(crate) fn commit(&mut self, n: usize) {
+        self.len += n;
+        debug_assert!(self.len <= CHUNK);
+        if self.len == CHUNK {
+            self.end_piece();
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The [`FrozenKey`] trait: canonical encoding plus canonical equality.
+
+use crate::digest::{KeyDigest, Sha256Sink};
+use crate::encoder::{Encoder, HasherSink, KeySink};
+use crate::policy::FloatPolicy;
+use ndarray::ArrayView1;
+use std::hash::Hasher;
+
+pub(crate) mod sealed {
+    /// Names the crate-internal hooks of [`FrozenKey`](super::FrozenKey): a type
+    /// outside this crate can neither call nor override them.
+    #[derive(Clone, Copy)]
+    pub struct Internal(pub(crate) ());
+}
+use sealed::Internal;
+
+/// A value with a canonical, prefix-free byte encoding and the equality that goes
+/// with it: a value that can be a hash-map key, even when it holds floats.
+///
+/// Implement it with `#[derive(FrozenKey)]` (feature `derive`) for your own types,
+/// or by hand by encoding the parts in order (see [`Encoder::begin_struct`]).
+///
+/// # Laws
+/// * `a.key_eq(&b)` exactly when `a` and `b` have equal encodings. Hence equal keys
+///   have equal [`key_hash`](FrozenKey::key_hash) results for every
+///   [`Hasher`], and equal [`digest`](FrozenKey::digest)s.
+/// * Encodings are prefix-free: no value's encoding is a proper prefix of another
+///   value's of the same type, so fields placed side by side can never trade bytes.
+/// * The encoding is the same on every platform (little-endian, `usize` as 64 bits)
+///   and in every release with the same [`FORMAT_VERSION`](crate::FORMAT_VERSION).
+///
+/// # Example
+/// ```
+/// use tensor_key::FrozenKey;
+/// use ndarray::array;
+///
+/// let a = array![[1.0f32, f32::NAN], [-0.0, 4.0]];
+/// let b = array![[1.0f32, -f32::NAN], [0.0, 4.0]];
+/// assert!(a.key_eq(&b));
+/// assert_eq!(a.digest(), b.digest());
+/// assert_eq!(a.encoding(), b.encoding());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a tensor key",
+    label = "`{Self}` does not implement `FrozenKey`",
+    note = "a key must not change while a map holds it: mutable references (`&mut T`, `ArrayViewMut`), raw pointers and interior mutability (`Cell`, `RefCell`, `Mutex`, `RwLock`, `OnceCell`, atomics) are never keys",
+    note = "own the value, borrow it immutably with `&`, freeze it, or `#[derive(FrozenKey)]` on your own type"
+)]
+pub trait FrozenKey {
+    /// Writes the canonical encoding of `self`.
+    fn encode(&self, enc: &mut Encoder<'_>);
+
+    /// Canonical equality under a float policy: true exactly when the encodings
+    /// under `floats` are equal.
+    fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool;
+
+    /// Canonical equality: every NaN equals every NaN, `-0.0 == 0.0`.
+    ///
+    /// ```
+    /// use tensor_key::FrozenKey;
+    /// assert!((f64::NAN, -0.0f64).key_eq(&(-f64::NAN, 0.0)));
+    /// assert!(!"a".key_eq("b"));
+    /// ```
+    #[inline]
+    fn key_eq(&self, other: &Self) -> bool {
+        self.key_eq_with(other, FloatPolicy::Canonical)
+    }
+
+    /// Feeds the encoding into `state`. The pieces `state` receives depend only on
+    /// the value, so equal keys hash equally under every [`Hasher`].
+    ///
+    /// ```
+    /// use std::hash::{BuildHasher, RandomState};
+    /// use tensor_key::FrozenKey;
+    /// use ndarray::array;
+    ///
+    /// let c = array![[1u32, 2], [3, 4]];
+    /// let f = c.t().as_standard_layout().t().to_owned(); // same values, Fortran order
+    /// let s = RandomState::new();
+    /// let hash = |k: &ndarray::Array2<u32>| {
+    ///     let mut h = s.build_hasher();
+    ///     k.key_hash(&mut h);
+    ///     std::hash::Hasher::finish(&h)
+    /// };
+    /// assert_eq!(hash(&c), hash(&f));
+    /// ```
+    #[inline]
+    fn key_hash<H: Hasher + ?Sized>(&self, state: &mut H) {
+        self.encode_into(&mut HasherSink(state));
+    }
+
+    /// The SHA-256 digest of the versioned encoding: stable across runs,
+    /// processes, machines and releases.
+    ///
+    /// ```
+    /// use tensor_key::FrozenKey;
+    /// use ndarray::array;
+    ///
+    /// let d = array![1.0f32, 2.0].view().digest();
+    /// assert_eq!(d.to_hex().len(), 64);
+    /// assert_ne!(d, array![1.0f64, 2.0].digest()); // the element type is part of the key
+    /// ```
+    fn digest(&self) -> KeyDigest {
+        let mut sink = Sha256Sink::new();
+        self.encode_into(&mut sink);
+        sink.finish()
+    }
+
+    /// Writes the encoding into any [`KeySink`]; allocates nothing itself.
+    fn encode_into(&self, sink: &mut dyn KeySink) {
+        let mut enc = Encoder::new(sink);
+        self.encode(&mut enc);
+        enc.finish();
+    }
+
+    /// The encoding as a byte vector (for inspection and tests).
+    ///
+    /// ```
+    /// use tensor_key::FrozenKey;
+    /// assert_eq!(7u8.encoding(), [0x02, 7]);
+    /// assert_eq!(Some(true).encoding(), [0x31, 0x01, 1]);
+    /// ```
+    fn encoding(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Writes the header of an element block of `count` values of this type (in a
+    /// sequence or tensor): a scalar's tag, or the composite marker.
+    #[doc(hidden)]
+    #[inline]
+    fn __element_block(_count: usize, enc: &mut Encoder<'_>, _: Internal) {
+        enc.put_tag(crate::format::tag::ANY);
+    }
+
+    /// Writes `self` as an element of a block opened by `__element_block`.
+    #[doc(hidden)]
+    #[inline]
+    fn __encode_element(&self, enc: &mut Encoder<'_>, _: Internal) {
+        self.encode(enc);
+    }
+
+    /// Writes a run of elements, in logical order, inside an element block.
+    #[doc(hidden)]
+    #[inline]
+    fn __encode_run(run: ArrayView1<'_, Self>, enc: &mut Encoder<'_>, _: Internal)
+    where
+        Self: Sized,
+    {
+        for x in run {
+            x.__encode_element(enc, Internal(()));
+        }
+    }
+}
+
+/// Encodes an element block: header, then the runs in order. Shared by
+/// sequences and tensors.
+pub(crate) fn encode_block<'a, T: FrozenKey + 'a>(
+    count: usize,
+    runs: impl IntoIterator<Item = ArrayView1<'a, T>>,
+    enc: &mut Encoder<'_>,
+) {
+    T::__element_block(count, enc, Internal(()));
+    for run in runs {
+        T::__encode_run(run, enc, Internal(()));
+    }
+}
+
+/// Implements `FrozenKey` for a type by delegating everything, element hooks
+/// included, to the value it points to (`&T`, `Box<T>`, ...).
+macro_rules! delegate_frozen_key {
+    ($([$($gen:tt)*] $ty:ty => $target:ty;)*) => {$(
+        impl<$($gen)*> $crate::FrozenKey for $ty {
+            #[inline]
+            fn encode(&self, enc: &mut $crate::Encoder<'_>) {
+                <$target as $crate::FrozenKey>::encode(&**self, enc)
+            }
+            #[inline]
+            fn key_eq_with(&self, other: &Self, floats: $crate::FloatPolicy) -> bool {
+                <$target as $crate::FrozenKey>::key_eq_with(&**self, &**other, floats)
+            }
+            #[inline]
+            fn __element_block(count: usize, enc: &mut $crate::Encoder<'_>, i: $crate::frozen_key::sealed::Internal) {
+                <$target as $crate::FrozenKey>::__element_block(count, enc, i)
+            }
+            #[inline]
+            fn __encode_element(&self, enc: &mut $crate::Encoder<'_>, i: $crate::frozen_key::sealed::Internal) {
+                <$target as $crate::FrozenKey>::__encode_element(&**self, enc, i)
+            }
+        }
+    )*};
+}
+pub(crate) use delegate_frozen_key;

@@ -1,0 +1,9 @@
+//! `FrozenKey` implementations, one module per family of types.
+
+mod collections;
+mod pointers;
+mod primitives;
+mod product;
+mod tensor;
+
+pub use tensor::KeyStorage;

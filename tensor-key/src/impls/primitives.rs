@@ -1,0 +1,119 @@
+//! Scalars, `str`/`String`, `()` and [`Bitwise`].
+
+use crate::FrozenKey;
+use crate::encoder::Encoder;
+use crate::format::tag;
+use crate::frozen_key::sealed::Internal;
+use crate::policy::{Bitwise, FloatPolicy};
+use crate::scalar::{self, Scalar};
+use ndarray::ArrayView1;
+use num_complex::Complex;
+
+macro_rules! scalar_key {
+    ($($t:ty),*) => {$(
+        impl FrozenKey for $t {
+            #[inline]
+            fn encode(&self, enc: &mut Encoder<'_>) {
+                enc.put_tag(<$t as Scalar>::tag(enc.floats()));
+                scalar::put_scalar(*self, enc);
+            }
+            #[inline]
+            fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
+                Scalar::eq_under(*self, *other, floats)
+            }
+            #[inline]
+            fn __element_block(count: usize, enc: &mut Encoder<'_>, _: Internal) {
+                scalar::block_header::<$t>(count, enc);
+            }
+            #[inline]
+            fn __encode_element(&self, enc: &mut Encoder<'_>, _: Internal) {
+                scalar::put_scalar(*self, enc);
+            }
+            #[inline]
+            fn __encode_run(run: ArrayView1<'_, Self>, enc: &mut Encoder<'_>, _: Internal) {
+                scalar::put_run(run, enc);
+            }
+        }
+    )*};
+}
+
+scalar_key!(
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64,
+    Complex<f32>,
+    Complex<f64>
+);
+
+#[cfg(feature = "half")]
+scalar_key!(half::f16, half::bf16);
+
+impl FrozenKey for () {
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.put_tag(tag::UNIT);
+    }
+    fn key_eq_with(&self, _: &Self, _: FloatPolicy) -> bool {
+        true
+    }
+}
+
+impl FrozenKey for str {
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.put_tag(tag::STR);
+        enc.put_len(self.len());
+        enc.put(self.as_bytes());
+    }
+    fn key_eq_with(&self, other: &Self, _: FloatPolicy) -> bool {
+        self == other
+    }
+}
+
+impl FrozenKey for String {
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        self.as_str().encode(enc);
+    }
+    fn key_eq_with(&self, other: &Self, _: FloatPolicy) -> bool {
+        self == other
+    }
+}
+
+impl<T: FrozenKey> FrozenKey for Bitwise<T> {
+    #[inline]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.with_floats(FloatPolicy::Bitwise, |enc| self.0.encode(enc));
+    }
+    #[inline]
+    fn key_eq_with(&self, other: &Self, _: FloatPolicy) -> bool {
+        self.0.key_eq_with(&other.0, FloatPolicy::Bitwise)
+    }
+    #[inline]
+    fn __element_block(count: usize, enc: &mut Encoder<'_>, i: Internal) {
+        enc.with_floats(FloatPolicy::Bitwise, |enc| {
+            T::__element_block(count, enc, i)
+        });
+    }
+    #[inline]
+    fn __encode_element(&self, enc: &mut Encoder<'_>, i: Internal) {
+        enc.with_floats(FloatPolicy::Bitwise, |enc| self.0.__encode_element(enc, i));
+    }
+    fn __encode_run(run: ArrayView1<'_, Self>, enc: &mut Encoder<'_>, i: Internal) {
+        // SAFETY: `Bitwise<T>` is `repr(transparent)` over `T`, so a view of
+        // `Bitwise<T>` elements is a view of `T` elements with the same shape,
+        // strides, lifetime and borrow.
+        let inner: ArrayView1<'_, T> = unsafe { run.raw_view().cast::<T>().deref_into_view() };
+        enc.with_floats(FloatPolicy::Bitwise, |enc| T::__encode_run(inner, enc, i));
+    }
+}

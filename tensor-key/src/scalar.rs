@@ -1,0 +1,368 @@
+//! Fixed-width scalars (integers, floats, complex numbers, `bool`, `char`) and
+//! the bulk path that encodes runs of them through the encoder's buffer.
+
+use crate::encoder::Encoder;
+use crate::format::{CHUNK, tag};
+use crate::policy::FloatPolicy;
+use ndarray::ArrayView1;
+use num_complex::Complex;
+
+/// A fixed-width value whose element encoding is `SIZE` little-endian bytes.
+///
+/// # Safety
+/// Implementors have no padding and no uninitialized bytes, so a slice of them
+/// may be viewed as bytes ([`native_bytes`]).
+pub(crate) unsafe trait Scalar: Copy {
+    /// Width of the element encoding in bytes; divides `CHUNK`.
+    const SIZE: usize;
+    /// The type tag under a float policy.
+    fn tag(floats: FloatPolicy) -> u8;
+    /// Writes the element encoding into `out[..SIZE]`.
+    fn write_le(self, floats: FloatPolicy, out: &mut [u8]);
+    /// Canonical (or bitwise) equality.
+    fn eq_under(self, other: Self, floats: FloatPolicy) -> bool;
+    /// True when the in-memory bytes of `items` already are their encoding.
+    fn native_is_encoding(items: &[Self], floats: FloatPolicy) -> bool;
+}
+
+/// Views scalars as their in-memory bytes.
+#[inline]
+pub(crate) fn native_bytes<T: Scalar>(items: &[T]) -> &[u8] {
+    // SAFETY: `Scalar` guarantees `T` has no padding or uninitialized bytes, so
+    // every byte of the slice is initialized; u8 has alignment 1, and the length
+    // in bytes is the slice's size, which cannot overflow isize.
+    unsafe { std::slice::from_raw_parts(items.as_ptr().cast::<u8>(), std::mem::size_of_val(items)) }
+}
+
+const LITTLE_ENDIAN: bool = cfg!(target_endian = "little");
+
+macro_rules! int_scalar {
+    ($($t:ty => $tag:expr, $wire:ty;)*) => {$(
+        // SAFETY: primitive integers have no padding.
+        unsafe impl Scalar for $t {
+            const SIZE: usize = std::mem::size_of::<$wire>();
+            #[inline]
+            fn tag(_: FloatPolicy) -> u8 {
+                $tag
+            }
+            #[inline]
+            fn write_le(self, _: FloatPolicy, out: &mut [u8]) {
+                out[..Self::SIZE].copy_from_slice(&(self as $wire).to_le_bytes());
+            }
+            #[inline]
+            fn eq_under(self, other: Self, _: FloatPolicy) -> bool {
+                self == other
+            }
+            #[inline]
+            fn native_is_encoding(_: &[Self], _: FloatPolicy) -> bool {
+                LITTLE_ENDIAN && std::mem::size_of::<$t>() == Self::SIZE
+            }
+        }
+    )*};
+}
+
+int_scalar! {
+    u8 => tag::U8, u8;
+    u16 => tag::U16, u16;
+    u32 => tag::U32, u32;
+    u64 => tag::U64, u64;
+    u128 => tag::U128, u128;
+    usize => tag::U64, u64;
+    i8 => tag::I8, i8;
+    i16 => tag::I16, i16;
+    i32 => tag::I32, i32;
+    i64 => tag::I64, i64;
+    i128 => tag::I128, i128;
+    isize => tag::I64, i64;
+}
+
+// SAFETY: bool is one byte, 0 or 1.
+unsafe impl Scalar for bool {
+    const SIZE: usize = 1;
+    fn tag(_: FloatPolicy) -> u8 {
+        tag::BOOL
+    }
+    #[inline]
+    fn write_le(self, _: FloatPolicy, out: &mut [u8]) {
+        out[0] = u8::from(self);
+    }
+    #[inline]
+    fn eq_under(self, other: Self, _: FloatPolicy) -> bool {
+        self == other
+    }
+    fn native_is_encoding(_: &[Self], _: FloatPolicy) -> bool {
+        true
+    }
+}
+
+// SAFETY: char is a u32 holding a Unicode scalar value.
+unsafe impl Scalar for char {
+    const SIZE: usize = 4;
+    fn tag(_: FloatPolicy) -> u8 {
+        tag::CHAR
+    }
+    #[inline]
+    fn write_le(self, _: FloatPolicy, out: &mut [u8]) {
+        out[..4].copy_from_slice(&u32::from(self).to_le_bytes());
+    }
+    #[inline]
+    fn eq_under(self, other: Self, _: FloatPolicy) -> bool {
+        self == other
+    }
+    fn native_is_encoding(_: &[Self], _: FloatPolicy) -> bool {
+        LITTLE_ENDIAN
+    }
+}
+
+/// The float operations the canonical rules need, for `f32`, `f64` and (with the
+/// `half` feature) `f16`/`bf16`.
+pub(crate) trait Float: Copy {
+    type Bits: Copy + Eq;
+    const CANONICAL_NAN: Self::Bits;
+    const NEG_ZERO: Self::Bits;
+    const POS_ZERO: Self::Bits;
+    fn bits(self) -> Self::Bits;
+    fn is_nan(self) -> bool;
+
+    /// The bits that encode `self` under `floats`.
+    #[inline]
+    fn encoded_bits(self, floats: FloatPolicy) -> Self::Bits {
+        match floats {
+            FloatPolicy::Bitwise => self.bits(),
+            FloatPolicy::Canonical if self.is_nan() => Self::CANONICAL_NAN,
+            FloatPolicy::Canonical if self.bits() == Self::NEG_ZERO => Self::POS_ZERO,
+            FloatPolicy::Canonical => self.bits(),
+        }
+    }
+
+    /// Equality of encoded bits, without computing them.
+    #[inline]
+    fn eq_under(self, other: Self, floats: FloatPolicy) -> bool {
+        match floats {
+            FloatPolicy::Bitwise => self.bits() == other.bits(),
+            FloatPolicy::Canonical => self.encoded_bits(floats) == other.encoded_bits(floats),
+        }
+    }
+
+    /// True if no element needs canonicalizing (no NaN, no -0.0). Written as a
+    /// branch-free fold so it vectorizes.
+    #[inline]
+    fn all_canonical(items: &[Self]) -> bool {
+        !items.iter().fold(false, |dirty, x| {
+            dirty | x.is_nan() | (x.bits() == Self::NEG_ZERO)
+        })
+    }
+}
+
+macro_rules! float_scalar {
+    ($($t:ty => $tag:expr, $ctag:expr, $bits:ty, $nan:expr;)*) => {$(
+        impl Float for $t {
+            type Bits = $bits;
+            const CANONICAL_NAN: $bits = $nan;
+            const NEG_ZERO: $bits = 1 << (<$bits>::BITS - 1);
+            const POS_ZERO: $bits = 0;
+            #[inline]
+            fn bits(self) -> $bits {
+                self.to_bits()
+            }
+            #[inline]
+            fn is_nan(self) -> bool {
+                <$t>::is_nan(self)
+            }
+        }
+
+        // SAFETY: IEEE floats are plain bits with no padding.
+        unsafe impl Scalar for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            #[inline]
+            fn tag(floats: FloatPolicy) -> u8 {
+                float_tag($tag, floats)
+            }
+            #[inline]
+            fn write_le(self, floats: FloatPolicy, out: &mut [u8]) {
+                out[..Self::SIZE].copy_from_slice(&self.encoded_bits(floats).to_le_bytes());
+            }
+            #[inline]
+            fn eq_under(self, other: Self, floats: FloatPolicy) -> bool {
+                Float::eq_under(self, other, floats)
+            }
+            #[inline]
+            fn native_is_encoding(items: &[Self], floats: FloatPolicy) -> bool {
+                LITTLE_ENDIAN && (floats == FloatPolicy::Bitwise || Float::all_canonical(items))
+            }
+        }
+
+        // SAFETY: `Complex` is `repr(C)` with two fields of the same float type,
+        // so it has no padding.
+        unsafe impl Scalar for Complex<$t> {
+            const SIZE: usize = 2 * std::mem::size_of::<$t>();
+            #[inline]
+            fn tag(floats: FloatPolicy) -> u8 {
+                float_tag($ctag, floats)
+            }
+            #[inline]
+            fn write_le(self, floats: FloatPolicy, out: &mut [u8]) {
+                let half = Self::SIZE / 2;
+                self.re.write_le(floats, &mut out[..half]);
+                self.im.write_le(floats, &mut out[half..]);
+            }
+            #[inline]
+            fn eq_under(self, other: Self, floats: FloatPolicy) -> bool {
+                Float::eq_under(self.re, other.re, floats) && Float::eq_under(self.im, other.im, floats)
+            }
+            #[inline]
+            fn native_is_encoding(items: &[Self], floats: FloatPolicy) -> bool {
+                LITTLE_ENDIAN
+                    && (floats == FloatPolicy::Bitwise
+                        || !items.iter().fold(false, |dirty, z| {
+                            dirty | !Float::all_canonical(&[z.re, z.im])
+                        }))
+            }
+        }
+    )*};
+}
+
+float_scalar! {
+    f32 => tag::F32, tag::C32, u32, 0x7FC0_0000;
+    f64 => tag::F64, tag::C64, u64, 0x7FF8_0000_0000_0000;
+}
+
+#[cfg(feature = "half")]
+macro_rules! half_scalar {
+    ($($t:ty => $tag:expr, $nan:expr;)*) => {$(
+        impl Float for $t {
+            type Bits = u16;
+            const CANONICAL_NAN: u16 = $nan;
+            const NEG_ZERO: u16 = 0x8000;
+            const POS_ZERO: u16 = 0;
+            #[inline]
+            fn bits(self) -> u16 {
+                self.to_bits()
+            }
+            #[inline]
+            fn is_nan(self) -> bool {
+                <$t>::is_nan(self)
+            }
+        }
+
+        // SAFETY: `f16` and `bf16` are `repr(transparent)` over `u16`.
+        unsafe impl Scalar for $t {
+            const SIZE: usize = 2;
+            #[inline]
+            fn tag(floats: FloatPolicy) -> u8 {
+                float_tag($tag, floats)
+            }
+            #[inline]
+            fn write_le(self, floats: FloatPolicy, out: &mut [u8]) {
+                out[..2].copy_from_slice(&self.encoded_bits(floats).to_le_bytes());
+            }
+            #[inline]
+            fn eq_under(self, other: Self, floats: FloatPolicy) -> bool {
+                Float::eq_under(self, other, floats)
+            }
+            #[inline]
+            fn native_is_encoding(items: &[Self], floats: FloatPolicy) -> bool {
+                LITTLE_ENDIAN && (floats == FloatPolicy::Bitwise || Float::all_canonical(items))
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "half")]
+half_scalar! {
+    half::f16 => tag::F16, 0x7E00;
+    half::bf16 => tag::BF16, 0x7FC0;
+}
+
+/// The tag of a float type under a policy.
+#[inline]
+pub(crate) fn float_tag(canonical: u8, floats: FloatPolicy) -> u8 {
+    match floats {
+        FloatPolicy::Canonical => canonical,
+        FloatPolicy::Bitwise => canonical | tag::BITWISE,
+    }
+}
+
+/// Writes the element-block header of `count` scalars: the tag, and a piece
+/// boundary when the block is large, so that its data starts a piece and full
+/// pieces can go to the sink straight from memory.
+#[inline]
+pub(crate) fn block_header<T: Scalar>(count: usize, enc: &mut Encoder<'_>) {
+    enc.put_tag(T::tag(enc.floats()));
+    if count.saturating_mul(T::SIZE) >= CHUNK {
+        enc.end_piece();
+    }
+}
+
+/// Writes one scalar's element encoding (no tag).
+#[inline]
+pub(crate) fn put_scalar<T: Scalar>(x: T, enc: &mut Encoder<'_>) {
+    let floats = enc.floats();
+    let spare = enc.spare();
+    if spare.len() >= T::SIZE {
+        x.write_le(floats, spare);
+        enc.commit(T::SIZE);
+    } else {
+        // The element straddles two pieces.
+        let mut tmp = [0u8; 16];
+        x.write_le(floats, &mut tmp);
+        enc.put(&tmp[..T::SIZE]);
+    }
+}
+
+/// Writes the element encodings of a run of scalars in logical order.
+pub(crate) fn put_run<T: Scalar>(run: ArrayView1<'_, T>, enc: &mut Encoder<'_>) {
+    match run.as_slice() {
+        Some(items) => put_slice(items, enc),
+        None => put_iter(run.iter().copied(), enc),
+    }
+}
+
+/// Contiguous run: whole pieces of clean data go to the sink from memory;
+/// everything else is encoded into the buffer in place.
+pub(crate) fn put_slice<T: Scalar>(items: &[T], enc: &mut Encoder<'_>) {
+    let floats = enc.floats();
+    let per_piece = CHUNK / T::SIZE;
+    let mut rest = items;
+    while !rest.is_empty() {
+        if enc.at_piece_start() && rest.len() >= per_piece {
+            let (piece, tail) = rest.split_at(per_piece);
+            if T::native_is_encoding(piece, floats) {
+                enc.put_piece(native_bytes(piece));
+            } else {
+                put_iter(piece.iter().copied(), enc);
+            }
+            rest = tail;
+        } else {
+            let room = (enc.spare().len() / T::SIZE).clamp(1, rest.len());
+            let (head, tail) = rest.split_at(room);
+            put_iter(head.iter().copied(), enc);
+            rest = tail;
+        }
+    }
+}
+
+/// Strided or gathered run: each element encoded into the buffer in place.
+pub(crate) fn put_iter<T: Scalar>(mut items: impl Iterator<Item = T>, enc: &mut Encoder<'_>) {
+    let floats = enc.floats();
+    loop {
+        let spare = enc.spare();
+        let room = spare.len() / T::SIZE;
+        if room == 0 {
+            match items.next() {
+                Some(x) => put_scalar(x, enc),
+                None => return,
+            }
+            continue;
+        }
+        let mut written = 0;
+        for (out, x) in spare.chunks_exact_mut(T::SIZE).zip(&mut items) {
+            x.write_le(floats, out);
+            written += 1;
+        }
+        enc.commit(written * T::SIZE);
+        if written < room {
+            return;
+        }
+    }
+}
