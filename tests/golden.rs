@@ -1,0 +1,191 @@
+//! Golden digest vectors: the encoding and digest of one value of every key type,
+//! committed in `tests/vectors/digests.json`. A failure here means the format
+//! changed: that is a breaking change that must bump `FORMAT_VERSION` and update
+//! SPEC.md. Regenerate with `UPDATE_GOLDEN=1 cargo test --test golden`.
+
+use ndarray::{
+    Array, Array0, Array1, Array2, Array3, ArrayD, ArcArray, CowArray, IxDyn, arr0, array, s,
+};
+use num_complex::Complex;
+use serde_json::{Value, json};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
+use std::sync::Arc;
+use tensor_key::{Bitwise, FrozenKey, Key};
+
+const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/digests.json");
+
+struct Vector {
+    name: &'static str,
+    rust: &'static str,
+    encoding: Vec<u8>,
+    digest: String,
+}
+
+macro_rules! vectors {
+    ($($name:literal => $value:expr;)*) => {
+        vec![$({
+            let value = $value;
+            Vector {
+                name: $name,
+                rust: stringify!($value),
+                encoding: value.encoding(),
+                digest: value.digest().to_hex(),
+            }
+        }),*]
+    };
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn vectors() -> Vec<Vector> {
+    let grid = Array::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f32 - 2.5);
+    let big = Array::from_shape_fn((40, 52), |(i, j)| ((i * 52 + j) as f32).sqrt());
+    vectors! {
+        "unit" => ();
+        "bool_true" => true;
+        "bool_false" => false;
+        "char" => 'é';
+        "u8" => 0xABu8;
+        "u16" => 0xABCDu16;
+        "u32" => 0xDEAD_BEEFu32;
+        "u64" => u64::MAX - 1;
+        "u128" => u128::MAX / 3;
+        "usize" => 12345usize;
+        "i8" => -2i8;
+        "i16" => i16::MIN;
+        "i32" => -123_456i32;
+        "i64" => i64::MIN + 1;
+        "i128" => -(1i128 << 100);
+        "isize" => -12345isize;
+        "f32" => 1.5f32;
+        "f32_nan" => f32::NAN;
+        "f32_nan_payload" => f32::from_bits(0xFFC0_0001);
+        "f32_neg_zero" => -0.0f32;
+        "f32_inf" => f32::NEG_INFINITY;
+        "f64" => std::f64::consts::PI;
+        "f64_nan" => -f64::NAN;
+        "f64_neg_zero" => -0.0f64;
+        "c32" => Complex::new(1.0f32, -2.0);
+        "c64_nan" => Complex::new(f64::NAN, -0.0);
+        "bitwise_f32_nan_payload" => Bitwise(f32::from_bits(0xFFC0_0001));
+        "bitwise_f64_neg_zero" => Bitwise(-0.0f64);
+        "bitwise_c32" => Bitwise(Complex::new(-0.0f32, 1.0));
+        "str" => "tensor";
+        "str_empty" => "";
+        "string" => String::from("ключ");
+        "none" => None::<u8>;
+        "some" => Some(7u32);
+        "some_none" => Some(None::<bool>);
+        "tuple1" => (1u8,);
+        "tuple2" => (1u8, "a");
+        "tuple12" => (1u8, 2u16, 3u32, 4u64, 5i8, 6i16, 7i32, 8i64, 9.0f32, 10.0f64, '1', "12");
+        "array_u8_3" => [1u8, 2, 3];
+        "array_empty" => [0u8; 0];
+        "slice_f64" => &[1.0f64, -0.0, f64::NAN][..];
+        "vec_f32" => vec![1.0f32, 2.0];
+        "vec_empty_f32" => Vec::<f32>::new();
+        "vec_empty_i32" => Vec::<i32>::new();
+        "vec_bool" => vec![true, false, true];
+        "vec_string" => vec!["a".to_string(), "bc".to_string()];
+        "vec_vec_u8" => vec![vec![1u8], vec![2, 3]];
+        "vec_option_u8" => vec![Some(1u8), None];
+        "vecdeque_u16" => VecDeque::from(vec![1u16, 2, 3]);
+        "box" => Box::new(5u8);
+        "rc" => Rc::new("rc");
+        "arc" => Arc::new(-1i64);
+        "cow" => Cow::<str>::Borrowed("cow");
+        "ref" => &(1u8, 2u8);
+        "key" => Key::new(3u8);
+        "btreemap" => BTreeMap::from([(2u8, "two"), (1u8, "one")]);
+        "btreeset" => BTreeSet::from(['b', 'a']);
+        "tensor0_f32" => arr0(2.0f32);
+        "tensor1_f32" => array![1.0f32, -0.0, f32::NAN];
+        "tensor2_f32" => grid.clone();
+        "tensor2_f32_fortran_view" => grid.t().as_standard_layout().t().to_owned();
+        "tensor2_f32_reversed_view" => grid.slice(s![..;-1, ..]).to_owned().slice(s![..;-1, ..]).to_owned();
+        "tensor3_u8" => Array3::from_shape_fn((2, 3, 2), |(i, j, k)| (i * 6 + j * 2 + k) as u8);
+        "tensor4_i16" => Array::from_shape_fn((1, 2, 1, 2), |(_, j, _, l)| (j * 2 + l) as i16 - 1);
+        "tensor5_u32" => Array::from_elem((1, 1, 2, 1, 1), 9u32);
+        "tensor6_i64" => Array::from_elem((1, 1, 1, 1, 1, 1), -9i64);
+        "tensordyn_f64" => ArrayD::from_shape_vec(IxDyn(&[2, 2]), vec![0.5f64, 1.0, 1.5, 2.0]).unwrap();
+        "tensor2_empty_0x3_f32" => Array2::<f32>::zeros((0, 3));
+        "tensor2_empty_3x0_f32" => Array2::<f32>::zeros((3, 0));
+        "tensor1_empty_i32" => Array1::<i32>::zeros(0);
+        "tensor0_u8" => Array0::from_elem((), 1u8);
+        "tensor1_bool" => array![true, false];
+        "tensor1_char" => array!['x', 'y'];
+        "tensor1_u128" => array![1u128, u128::MAX];
+        "tensor1_i128" => array![-1i128];
+        "tensor1_usize" => array![1usize, 2];
+        "tensor1_isize" => array![-1isize];
+        "tensor1_c64" => array![Complex::new(1.0f64, 2.0)];
+        "tensor1_bitwise_f32" => array![Bitwise(-0.0f32), Bitwise(f32::NAN)];
+        "bitwise_tensor1_f32" => Bitwise(array![-0.0f32, f32::NAN]);
+        "tensor2_string" => array![["a".to_string(), "b".to_string()], ["c".to_string(), "".to_string()]];
+        "tensor1_option_u8" => array![Some(1u8), None];
+        "arcarray_f32" => ArcArray::from_vec(vec![1.0f32, 2.0]);
+        "arrayview_f32" => grid.slice(s![1.., ..;2]);
+        "cowarray_f32" => CowArray::from(grid.view());
+        "tensor2_f32_big" => big;
+        "tuple_tensor_u32" => (grid.clone(), 7u32);
+    }
+}
+
+#[test]
+fn golden_vectors_match() {
+    let vectors = vectors();
+    let names: BTreeSet<_> = vectors.iter().map(|v| v.name).collect();
+    assert_eq!(names.len(), vectors.len(), "duplicate vector names");
+
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let lines: Vec<String> = vectors
+            .iter()
+            .map(|v| {
+                format!(
+                    r#"{{"name": {}, "rust": {}, "encoding": "{}", "digest": "{}"}}"#,
+                    json!(v.name),
+                    json!(v.rust),
+                    hex(&v.encoding),
+                    v.digest
+                )
+            })
+            .collect();
+        std::fs::write(FILE, format!("[\n{}\n]\n", lines.join(",\n"))).unwrap();
+    }
+
+    let text = std::fs::read_to_string(FILE).expect("tests/vectors/digests.json is missing");
+    let stored: Vec<Value> = serde_json::from_str(&text).expect("digests.json is not valid JSON");
+    let stored: BTreeMap<&str, &Value> =
+        stored.iter().map(|v| (v["name"].as_str().expect("vector without a name"), v)).collect();
+    assert_eq!(stored.len(), vectors.len(), "digests.json and the table list different vectors");
+    for v in &vectors {
+        let s = stored.get(v.name).unwrap_or_else(|| panic!("{} is not in digests.json", v.name));
+        assert_eq!(s["encoding"].as_str(), Some(hex(&v.encoding).as_str()), "encoding of {}", v.name);
+        assert_eq!(s["digest"].as_str(), Some(v.digest.as_str()), "digest of {}", v.name);
+    }
+}
+
+#[test]
+fn digest_is_sha256_of_prefix_and_encoding() {
+    use sha2::{Digest, Sha256};
+    for v in vectors() {
+        let mut h = Sha256::new();
+        h.update(b"tensor-key\x00\x01");
+        h.update(&v.encoding);
+        assert_eq!(hex(&h.finalize()), v.digest, "{}", v.name);
+    }
+}
+
+#[test]
+fn layouts_share_their_vector() {
+    let v = vectors();
+    let get = |n: &str| v.iter().find(|x| x.name == n).unwrap().digest.clone();
+    assert_eq!(get("tensor2_f32"), get("tensor2_f32_fortran_view"));
+    assert_eq!(get("tensor2_f32"), get("tensor2_f32_reversed_view"));
+    assert_eq!(get("tensor1_bitwise_f32"), get("bitwise_tensor1_f32"));
+    assert_ne!(get("tensor2_empty_0x3_f32"), get("tensor2_empty_3x0_f32"));
+}

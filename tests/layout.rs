@@ -1,0 +1,135 @@
+//! Layout independence: a tensor's key depends on its values, never on strides.
+
+mod common;
+
+use common::*;
+use ndarray::{Array, Array1, Array2, ArrayD, Axis, IxDyn, ShapeBuilder, array, s};
+use proptest::prelude::*;
+use tensor_key::{Bitwise, FrozenKey, Key};
+
+/// Checks that `a` and `b` are the same key in every respect.
+fn assert_same_key<K: FrozenKey + ?Sized>(a: &K, b: &K) {
+    assert!(a.key_eq(b));
+    assert!(b.key_eq(a));
+    assert_eq!(a.encoding(), b.encoding());
+    assert_eq!(hashes(a), hashes(b));
+    assert_eq!(a.digest(), b.digest());
+}
+
+fn check_all_layouts(a: &ArrayD<f32>) {
+    let c = with_order(a, false);
+    assert_same_key(a, &c);
+    assert_same_key(a, &with_order(a, true));
+    let rev = reversed_storage(a);
+    assert_same_key(&a.view(), &reverse_all(&rev));
+    let step = stepped_storage(a, 99.0);
+    assert_same_key(&a.view(), &every_third(&step));
+    let perm = permuted_storage(a);
+    assert_same_key(&a.view(), &unpermute(&perm));
+    // Views and owned arrays, static and dynamic dimensions share one digest.
+    assert_eq!(a.view().digest(), a.digest());
+}
+
+/// Floats that stress canonicalization: NaNs with payloads, both zeros, infinities.
+fn float() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        4 => (-4i8..4).prop_map(f32::from),
+        1 => Just(-0.0f32),
+        1 => any::<u32>().prop_map(|p| f32::from_bits(0x7F80_0001 | p)),
+        1 => Just(f32::INFINITY),
+        1 => any::<f32>(),
+    ]
+}
+
+fn tensor() -> impl Strategy<Value = ArrayD<f32>> {
+    prop::collection::vec(0usize..5, 0..=4).prop_flat_map(|shape| {
+        let n: usize = shape.iter().product();
+        prop::collection::vec(float(), n)
+            .prop_map(move |v| ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap())
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn every_layout_is_the_same_key(a in tensor()) {
+        check_all_layouts(&a);
+    }
+
+    #[test]
+    fn broadcast_views_are_the_same_key(row in prop::collection::vec(float(), 0..6), rows in 0usize..5) {
+        let row = Array1::from(row);
+        let wide = row.broadcast((rows, row.len())).unwrap();
+        assert_same_key(&wide, &wide.to_owned().view());
+        let tall = row.view().insert_axis(Axis(1));
+        let tall = tall.broadcast((row.len(), rows)).unwrap();
+        assert_same_key(&tall, &tall.to_owned().view());
+    }
+}
+
+#[test]
+fn large_tensors_in_every_layout() {
+    // Big enough to take the bulk path (several 4 KiB pieces) with dirty pieces in it.
+    let mut a = Array::from_shape_fn((67, 131), |(i, j)| (i * 131 + j) as f32 * 0.25).into_dyn();
+    a[[3, 5]] = f32::NAN;
+    a[[40, 0]] = -0.0;
+    check_all_layouts(&a);
+    let canon = a.mapv(|x| if x.is_nan() { f32::from_bits(0xFFC0_1234) } else { x.abs() });
+    assert_same_key(&a, &canon);
+}
+
+#[test]
+fn every_element_type_is_layout_independent() {
+    fn check<T: FrozenKey + Clone + Default>(a: Array2<T>) {
+        let f = with_order(&a.clone().into_dyn(), true);
+        assert_same_key(&a.clone().into_dyn(), &f);
+        assert_same_key(&a.view(), &a.t().to_owned().reversed_axes().view());
+    }
+    check(Array2::from_shape_fn((5, 7), |(i, j)| i as u8 ^ j as u8));
+    check(Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as i64 - 9));
+    check(Array2::from_shape_fn((5, 7), |(i, j)| (i + j) % 2 == 0));
+    check(Array2::from_shape_fn((5, 7), |(i, j)| num_complex::Complex::new(i as f64, -(j as f64))));
+    check(Array2::from_shape_fn((5, 7), |(i, j)| format!("{i}-{j}")));
+    check(Array2::from_shape_fn((5, 7), |(i, j)| (j > i).then_some(i as u16)));
+    check(Array2::from_shape_fn((5, 7), |(i, j)| char::from(b'a' + (i + j) as u8)));
+}
+
+#[test]
+fn fortran_copy_finds_the_entry() {
+    let x = array![[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]];
+    let mut f = Array2::<f32>::zeros((2, 3).f());
+    f.assign(&x);
+    let mut map = std::collections::HashMap::new();
+    map.insert(Key::new((x, 3u32)), "v");
+    assert_eq!(map.get(&Key::new((f, 3u32))), Some(&"v"));
+}
+
+#[test]
+fn bitwise_view_matches_bitwise_elements() {
+    let a = array![[1.5f32, f32::NAN], [-0.0, 2.0]];
+    let elems = a.mapv(Bitwise);
+    assert_eq!(Bitwise(a.view()).encoding(), elems.encoding());
+    let t = elems.t();
+    let back = t.t();
+    assert_eq!(Bitwise(a.view()).digest(), back.digest());
+}
+
+#[test]
+fn ndarray_hash_depends_on_layout_under_foldhash_but_ours_does_not() {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let c = Array2::from_shape_fn((64, 64), |(i, j)| (i * 64 + j) as u32);
+    let mut f = Array2::<u32>::zeros((64, 64).f());
+    f.assign(&c);
+    assert_eq!(c, f);
+    let state = foldhash::quality::FixedState::with_seed(1);
+    let nd = |a: &Array2<u32>| {
+        let mut h = state.build_hasher();
+        a.hash(&mut h);
+        h.finish()
+    };
+    // ndarray hashes element by element for non-contiguous data and by slice otherwise.
+    assert_ne!(nd(&c), nd(&f), "ndarray's Hash unexpectedly layout-independent");
+    assert_eq!(hashes(&c), hashes(&f));
+    assert_eq!(hashes(&c.slice(s![.., ..])), hashes(&f.view()));
+}
