@@ -4,7 +4,7 @@
 //! SPEC.md. Regenerate with `UPDATE_GOLDEN=1 cargo test --test golden`.
 
 use ndarray::{
-    Array, Array0, Array1, Array2, Array3, ArrayD, ArcArray, CowArray, IxDyn, arr0, array, s,
+    ArcArray, Array, Array0, Array1, Array2, Array3, ArrayD, CowArray, IxDyn, arr0, array, s,
 };
 use num_complex::Complex;
 use serde_json::{Value, json};
@@ -159,13 +159,31 @@ fn golden_vectors_match() {
 
     let text = std::fs::read_to_string(FILE).expect("tests/vectors/digests.json is missing");
     let stored: Vec<Value> = serde_json::from_str(&text).expect("digests.json is not valid JSON");
-    let stored: BTreeMap<&str, &Value> =
-        stored.iter().map(|v| (v["name"].as_str().expect("vector without a name"), v)).collect();
-    assert_eq!(stored.len(), vectors.len(), "digests.json and the table list different vectors");
+    let stored: BTreeMap<&str, &Value> = stored
+        .iter()
+        .map(|v| (v["name"].as_str().expect("vector without a name"), v))
+        .collect();
+    assert_eq!(
+        stored.len(),
+        vectors.len(),
+        "digests.json and the table list different vectors"
+    );
     for v in &vectors {
-        let s = stored.get(v.name).unwrap_or_else(|| panic!("{} is not in digests.json", v.name));
-        assert_eq!(s["encoding"].as_str(), Some(hex(&v.encoding).as_str()), "encoding of {}", v.name);
-        assert_eq!(s["digest"].as_str(), Some(v.digest.as_str()), "digest of {}", v.name);
+        let s = stored
+            .get(v.name)
+            .unwrap_or_else(|| panic!("{} is not in digests.json", v.name));
+        assert_eq!(
+            s["encoding"].as_str(),
+            Some(hex(&v.encoding).as_str()),
+            "encoding of {}",
+            v.name
+        );
+        assert_eq!(
+            s["digest"].as_str(),
+            Some(v.digest.as_str()),
+            "digest of {}",
+            v.name
+        );
     }
 }
 

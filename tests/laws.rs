@@ -19,14 +19,25 @@ fn laws<T: FrozenKey + Debug + ?Sized>(a: &T, b: &T) -> Result<(), TestCaseError
 
 fn policy_laws<T: FrozenKey + Debug + ?Sized>(a: &T, b: &T) -> Result<(), TestCaseError> {
     let (ea, eb) = (a.encoding(), b.encoding());
-    prop_assert_eq!(a.key_eq(b), ea == eb, "key_eq disagrees with encodings: {:?} vs {:?}", a, b);
+    prop_assert_eq!(
+        a.key_eq(b),
+        ea == eb,
+        "key_eq disagrees with encodings: {:?} vs {:?}",
+        a,
+        b
+    );
     prop_assert_eq!(a.key_eq(b), b.key_eq(a));
     prop_assert!(a.key_eq(a));
     if ea == eb {
         prop_assert_eq!(hashes(a), hashes(b));
         prop_assert_eq!(a.digest(), b.digest());
     } else {
-        prop_assert!(!ea.starts_with(&eb) && !eb.starts_with(&ea), "prefix: {:?} vs {:?}", a, b);
+        prop_assert!(
+            !ea.starts_with(&eb) && !eb.starts_with(&ea),
+            "prefix: {:?} vs {:?}",
+            a,
+            b
+        );
         prop_assert_ne!(a.digest(), b.digest());
     }
     Ok(())
@@ -43,9 +54,13 @@ fn float() -> impl Strategy<Value = f32> {
 }
 
 fn double() -> impl Strategy<Value = f64> {
-    float().prop_map(f64::from).boxed().prop_union(Just(-0.0f64).boxed()).or(
-        any::<u64>().prop_map(|p| f64::from_bits(0x7FF0_0000_0000_0001 | p)).boxed(),
-    )
+    float()
+        .prop_map(f64::from)
+        .boxed()
+        .prop_union(Just(-0.0f64).boxed())
+        .or(any::<u64>()
+            .prop_map(|p| f64::from_bits(0x7FF0_0000_0000_0001 | p))
+            .boxed())
 }
 
 fn small_string() -> impl Strategy<Value = String> {

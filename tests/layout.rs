@@ -75,7 +75,13 @@ fn large_tensors_in_every_layout() {
     a[[3, 5]] = f32::NAN;
     a[[40, 0]] = -0.0;
     check_all_layouts(&a);
-    let canon = a.mapv(|x| if x.is_nan() { f32::from_bits(0xFFC0_1234) } else { x.abs() });
+    let canon = a.mapv(|x| {
+        if x.is_nan() {
+            f32::from_bits(0xFFC0_1234)
+        } else {
+            x.abs()
+        }
+    });
     assert_same_key(&a, &canon);
 }
 
@@ -87,12 +93,20 @@ fn every_element_type_is_layout_independent() {
         assert_same_key(&a.view(), &a.t().to_owned().reversed_axes().view());
     }
     check(Array2::from_shape_fn((5, 7), |(i, j)| i as u8 ^ j as u8));
-    check(Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as i64 - 9));
+    check(Array2::from_shape_fn((5, 7), |(i, j)| {
+        (i * 7 + j) as i64 - 9
+    }));
     check(Array2::from_shape_fn((5, 7), |(i, j)| (i + j) % 2 == 0));
-    check(Array2::from_shape_fn((5, 7), |(i, j)| num_complex::Complex::new(i as f64, -(j as f64))));
+    check(Array2::from_shape_fn((5, 7), |(i, j)| {
+        num_complex::Complex::new(i as f64, -(j as f64))
+    }));
     check(Array2::from_shape_fn((5, 7), |(i, j)| format!("{i}-{j}")));
-    check(Array2::from_shape_fn((5, 7), |(i, j)| (j > i).then_some(i as u16)));
-    check(Array2::from_shape_fn((5, 7), |(i, j)| char::from(b'a' + (i + j) as u8)));
+    check(Array2::from_shape_fn((5, 7), |(i, j)| {
+        (j > i).then_some(i as u16)
+    }));
+    check(Array2::from_shape_fn((5, 7), |(i, j)| {
+        char::from(b'a' + (i + j) as u8)
+    }));
 }
 
 #[test]
@@ -117,19 +131,19 @@ fn bitwise_view_matches_bitwise_elements() {
 
 #[test]
 fn ndarray_hash_depends_on_layout_under_foldhash_but_ours_does_not() {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::BuildHasher;
     let c = Array2::from_shape_fn((64, 64), |(i, j)| (i * 64 + j) as u32);
     let mut f = Array2::<u32>::zeros((64, 64).f());
     f.assign(&c);
     assert_eq!(c, f);
     let state = foldhash::quality::FixedState::with_seed(1);
-    let nd = |a: &Array2<u32>| {
-        let mut h = state.build_hasher();
-        a.hash(&mut h);
-        h.finish()
-    };
+    let nd = |a: &Array2<u32>| state.hash_one(a);
     // ndarray hashes element by element for non-contiguous data and by slice otherwise.
-    assert_ne!(nd(&c), nd(&f), "ndarray's Hash unexpectedly layout-independent");
+    assert_ne!(
+        nd(&c),
+        nd(&f),
+        "ndarray's Hash unexpectedly layout-independent"
+    );
     assert_eq!(hashes(&c), hashes(&f));
     assert_eq!(hashes(&c.slice(s![.., ..])), hashes(&f.view()));
 }

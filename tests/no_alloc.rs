@@ -101,7 +101,11 @@ fn tensors_of_any_layout_allocate_nothing() {
     assert_no_allocation("transposed", &c.t(), &f.t());
     assert_no_allocation("broadcast", &broadcast, &broadcast.to_owned().view());
     assert_no_allocation("dynamic", &dynamic.view(), &f.view().into_dyn());
-    assert_no_allocation("0-d", &ArrayD::from_elem(IxDyn(&[]), 1.5f64), &ArrayD::from_elem(IxDyn(&[]), 1.5f64));
+    assert_no_allocation(
+        "0-d",
+        &ArrayD::from_elem(IxDyn(&[]), 1.5f64),
+        &ArrayD::from_elem(IxDyn(&[]), 1.5f64),
+    );
     assert_no_allocation("u64", &halves.view(), &halves.t().t());
     assert_no_allocation("tuple", &(c.view(), 3u32, "x"), &(f.view(), 3u32, "x"));
 }

@@ -30,7 +30,10 @@ fn every_nan_is_one_key() {
             assert!(a.key_eq(b));
             assert_eq!(a.digest(), b.digest());
             assert_eq!(common::hashes(a), common::hashes(b));
-            let (x, y) = (f64::from_bits(a.to_bits() as u64 | 0x7FF0 << 48), f64::from(*b));
+            let (x, y) = (
+                f64::from_bits(a.to_bits() as u64 | 0x7FF0 << 48),
+                f64::from(*b),
+            );
             assert!(x.is_nan() && y.is_nan());
             assert!(x.key_eq(&y));
             assert_eq!(x.digest(), y.digest());
@@ -110,8 +113,14 @@ fn element_type_is_part_of_the_key() {
             assert_ne!(a, b);
         }
     }
-    assert_ne!(Array1::<f32>::zeros(0).digest(), Array1::<i32>::zeros(0).digest());
-    assert_ne!(Array1::<f32>::zeros(0).digest(), Array1::<String>::from(vec![]).digest());
+    assert_ne!(
+        Array1::<f32>::zeros(0).digest(),
+        Array1::<i32>::zeros(0).digest()
+    );
+    assert_ne!(
+        Array1::<f32>::zeros(0).digest(),
+        Array1::<String>::from(vec![]).digest()
+    );
     assert_ne!(Vec::<f32>::new().digest(), Vec::<f64>::new().digest());
 }
 
@@ -175,7 +184,7 @@ fn exact_encodings() {
 fn pointers_are_transparent() {
     let v = vec![1.0f32, 2.0];
     let d = v.digest();
-    assert_eq!((&v).digest(), d);
+    assert_eq!(<&Vec<f32> as FrozenKey>::digest(&&v), d);
     assert_eq!(Box::new(v.clone()).digest(), d);
     assert_eq!(Rc::new(v.clone()).digest(), d);
     assert_eq!(Arc::new(v.clone()).digest(), d);
@@ -209,23 +218,41 @@ fn digest_text_round_trips_and_rejects_bad_input() {
     let d = array![1u8, 2].digest();
     let hex = d.to_hex();
     assert_eq!(hex, d.to_string());
-    assert!(hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert!(
+        hex.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    );
     assert_eq!(hex.parse::<KeyDigest>(), Ok(d));
     assert_eq!(hex.to_uppercase().parse::<KeyDigest>(), Ok(d));
     assert_eq!(format!("{d:?}"), format!("KeyDigest({hex})"));
     assert_eq!(KeyDigest::from_bytes(*d.as_bytes()), d);
-    assert_eq!("".parse::<KeyDigest>(), Err(ParseDigestError::WrongLength { found: 0 }));
+    assert_eq!(
+        "".parse::<KeyDigest>(),
+        Err(ParseDigestError::WrongLength { found: 0 })
+    );
     let long = format!("{hex}0");
-    assert_eq!(long.parse::<KeyDigest>(), Err(ParseDigestError::WrongLength { found: 65 }));
+    assert_eq!(
+        long.parse::<KeyDigest>(),
+        Err(ParseDigestError::WrongLength { found: 65 })
+    );
     let mut bad = hex.clone();
     bad.replace_range(10..11, "z");
-    assert_eq!(bad.parse::<KeyDigest>(), Err(ParseDigestError::InvalidChar { ch: 'z', index: 10 }));
+    assert_eq!(
+        bad.parse::<KeyDigest>(),
+        Err(ParseDigestError::InvalidChar { ch: 'z', index: 10 })
+    );
     // Multi-byte characters are counted as characters and rejected, never sliced.
     let wide = "é".repeat(64);
-    assert_eq!(wide.parse::<KeyDigest>(), Err(ParseDigestError::InvalidChar { ch: 'é', index: 0 }));
+    assert_eq!(
+        wide.parse::<KeyDigest>(),
+        Err(ParseDigestError::InvalidChar { ch: 'é', index: 0 })
+    );
     let err = "xyz".parse::<KeyDigest>().unwrap_err().to_string();
     assert!(err.contains("64") && err.contains('3'), "{err}");
     // Order and hashing are by bytes.
-    let (lo, hi) = (KeyDigest::from_bytes([0; 32]), KeyDigest::from_bytes([1; 32]));
+    let (lo, hi) = (
+        KeyDigest::from_bytes([0; 32]),
+        KeyDigest::from_bytes([1; 32]),
+    );
     assert!(lo < hi);
 }

@@ -66,3 +66,8 @@ pub use frozen_key::FrozenKey;
 pub use impls::KeyStorage;
 pub use key::Key;
 pub use policy::{Bitwise, FloatPolicy};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

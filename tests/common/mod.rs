@@ -40,7 +40,8 @@ pub fn reverse_all<T>(a: &ArrayD<T>) -> ndarray::ArrayViewD<'_, T> {
 pub fn stepped_storage<T: Clone>(a: &ArrayD<T>, junk: T) -> ArrayD<T> {
     let big: Vec<usize> = a.shape().iter().map(|&n| 3 * n).collect();
     let mut out = ArrayD::from_elem(IxDyn(&big), junk);
-    out.slice_each_axis_mut(|_| Slice::new(0, None, 3)).assign(a);
+    out.slice_each_axis_mut(|_| Slice::new(0, None, 3))
+        .assign(a);
     out
 }
 
@@ -61,5 +62,12 @@ pub fn unpermute<T>(a: &ArrayD<T>) -> ndarray::ArrayViewD<'_, T> {
 
 /// Slice info selecting everything along `ndim` axes (handy for `s!`-free code).
 pub fn full(ndim: usize) -> Vec<SliceInfoElem> {
-    vec![SliceInfoElem::Slice { start: 0, end: None, step: 1 }; ndim]
+    vec![
+        SliceInfoElem::Slice {
+            start: 0,
+            end: None,
+            step: 1
+        };
+        ndim
+    ]
 }
