@@ -109,3 +109,21 @@ fn tensors_of_any_layout_allocate_nothing() {
     assert_no_allocation("u64", &halves.view(), &halves.t().t());
     assert_no_allocation("tuple", &(c.view(), 3u32, "x"), &(f.view(), 3u32, "x"));
 }
+
+#[test]
+fn view_lookups_allocate_nothing() {
+    use std::collections::HashMap;
+    use tensor_key::{Freeze, FrozenTensor, TensorQuery};
+    let a = Array::from_shape_fn((128, 96), |(i, j)| (i * 96 + j) as f32);
+    let mut map: HashMap<FrozenTensor<f32, ndarray::Ix2>, u32> = HashMap::new();
+    map.insert(a.freeze(), 1);
+    let mut f = Array2::<f32>::zeros((128, 96).f());
+    f.assign(&a);
+    let missing = Array2::<f32>::zeros((128, 96));
+    let n = allocations_during(|| {
+        assert_eq!(map.get(TensorQuery::new(f.view()).as_key()), Some(&1));
+        assert_eq!(map.get(TensorQuery::new(a.t().t()).as_key()), Some(&1));
+        assert_eq!(map.get(TensorQuery::new(missing.view()).as_key()), None);
+    });
+    assert_eq!(n, 0, "{n} allocations during view lookups");
+}

@@ -52,20 +52,25 @@
 
 mod digest;
 mod encoder;
+mod fingerprint;
 mod format;
+mod frozen;
 mod frozen_key;
 mod impls;
 mod key;
 mod policy;
+mod query;
 mod scalar;
 
 pub use digest::{KeyDigest, ParseDigestError};
 pub use encoder::{Encoder, KeySink};
 pub use format::FORMAT_VERSION;
+pub use frozen::{Freeze, FrozenTensor};
 pub use frozen_key::FrozenKey;
 pub use impls::KeyStorage;
 pub use key::Key;
 pub use policy::{Bitwise, FloatPolicy};
+pub use query::{TensorLookup, TensorQuery};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

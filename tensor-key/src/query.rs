@@ -1,0 +1,112 @@
+//! Zero-copy lookups: find a [`FrozenTensor`] key in a map with a borrowed view.
+
+use crate::fingerprint::fingerprint;
+use crate::{FrozenKey, FrozenTensor};
+use ndarray::{ArrayView, Dimension};
+use std::borrow::Borrow;
+use std::hash::{Hash, Hasher};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A tensor as maps keyed by [`FrozenTensor`] see it: a view and a fingerprint.
+///
+/// `FrozenTensor<A, D>` borrows as `dyn TensorLookup<A, D>`, and so does a
+/// [`TensorQuery`]; that is what lets `HashMap::get` and friends take a view.
+/// This trait is sealed.
+pub trait TensorLookup<A, D: Dimension>: sealed::Sealed {
+    /// The elements.
+    fn lookup_view(&self) -> ArrayView<'_, A, D>;
+    /// The per-process fingerprint that `Hash` writes.
+    fn lookup_fingerprint(&self) -> u64;
+}
+
+impl<A, D: Dimension> sealed::Sealed for FrozenTensor<A, D> {}
+
+impl<A: FrozenKey, D: Dimension> TensorLookup<A, D> for FrozenTensor<A, D> {
+    fn lookup_view(&self) -> ArrayView<'_, A, D> {
+        self.view()
+    }
+    fn lookup_fingerprint(&self) -> u64 {
+        self.fingerprint()
+    }
+}
+
+/// Hashes exactly like [`FrozenTensor`]'s `Hash`.
+impl<A: FrozenKey, D: Dimension> Hash for dyn TensorLookup<A, D> + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.lookup_fingerprint());
+    }
+}
+
+impl<A: FrozenKey, D: Dimension> PartialEq for dyn TensorLookup<A, D> + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.lookup_fingerprint() == other.lookup_fingerprint()
+            && self.lookup_view().key_eq(&other.lookup_view())
+    }
+}
+
+impl<A: FrozenKey, D: Dimension> Eq for dyn TensorLookup<A, D> + '_ {}
+
+impl<'q, A: FrozenKey + 'q, D: Dimension + 'q> Borrow<dyn TensorLookup<A, D> + 'q>
+    for FrozenTensor<A, D>
+{
+    fn borrow(&self) -> &(dyn TensorLookup<A, D> + 'q) {
+        self
+    }
+}
+
+/// A borrowed view prepared for looking up a [`FrozenTensor`] key: its
+/// fingerprint is computed once, in [`new`](TensorQuery::new), without copying or
+/// allocating.
+///
+/// Pass [`as_key`](TensorQuery::as_key) to `get`, `get_mut`, `contains_key`,
+/// `remove` of a `HashMap<FrozenTensor<A, D>, V>`, or to `contains`/`get` of a
+/// `HashSet`. The view may have any layout.
+///
+/// ```
+/// use std::collections::{HashMap, HashSet};
+/// use ndarray::{array, s, Ix2};
+/// use tensor_key::{Freeze, FrozenTensor, TensorQuery};
+///
+/// let image = array![[0.5f32, 0.25], [1.0, -0.0]];
+/// let mut labels: HashMap<FrozenTensor<f32, Ix2>, &str> = HashMap::new();
+/// labels.insert(image.view().freeze(), "cat");
+///
+/// // Look the entry up with a view of other storage: reversed twice, same values.
+/// let flipped = image.slice(s![..;-1, ..]).to_owned();
+/// let query = TensorQuery::new(flipped.slice(s![..;-1, ..]));
+/// assert_eq!(labels.get(query.as_key()), Some(&"cat"));
+///
+/// let set: HashSet<FrozenTensor<f32, Ix2>> = labels.into_keys().collect();
+/// assert!(set.contains(TensorQuery::new(image.view()).as_key()));
+/// ```
+pub struct TensorQuery<'a, A, D: Dimension> {
+    view: ArrayView<'a, A, D>,
+    fingerprint: u64,
+}
+
+impl<'a, A: FrozenKey, D: Dimension + 'a> TensorQuery<'a, A, D> {
+    /// Prepares `view` for lookups (hashes it once).
+    pub fn new(view: ArrayView<'a, A, D>) -> Self {
+        let fingerprint = fingerprint(&view);
+        TensorQuery { view, fingerprint }
+    }
+
+    /// The query as the borrowed key type of `FrozenTensor` maps.
+    pub fn as_key(&self) -> &(dyn TensorLookup<A, D> + 'a) {
+        self
+    }
+}
+
+impl<A, D: Dimension> sealed::Sealed for TensorQuery<'_, A, D> {}
+
+impl<A: FrozenKey, D: Dimension> TensorLookup<A, D> for TensorQuery<'_, A, D> {
+    fn lookup_view(&self) -> ArrayView<'_, A, D> {
+        self.view.view()
+    }
+    fn lookup_fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+}
