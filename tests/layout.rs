@@ -147,3 +147,30 @@ fn ndarray_hash_depends_on_layout_under_foldhash_but_ours_does_not() {
     assert_eq!(hashes(&c), hashes(&f));
     assert_eq!(hashes(&c.slice(s![.., ..])), hashes(&f.view()));
 }
+
+#[test]
+fn column_major_matrices_of_every_shape_and_policy() {
+    // Clean and dirty data, bands of many rows, one row, and rows too long to band.
+    for (rows, cols) in [(1, 1), (2, 3), (17, 1024), (100, 37), (3, 5000), (2, 9000)] {
+        let c = Array::from_shape_fn((rows, cols), |(i, j)| (i * cols + j) as f32 * 0.5 - 3.0);
+        let mut dirty = c.clone();
+        dirty[[rows / 2, cols / 2]] = f32::from_bits(0xFFC0_0007);
+        dirty[[0, cols - 1]] = -0.0;
+        for a in [c, dirty] {
+            let mut f = Array2::<f32>::zeros((rows, cols).f());
+            f.assign(&a);
+            assert_same_key(&a, &f);
+            assert_same_key(&a.view(), &a.t().as_standard_layout().t());
+            assert_same_key(&Bitwise(a.view()), &Bitwise(f.view()));
+            let elems = a.mapv(Bitwise);
+            assert_eq!(
+                Bitwise(a.view()).encoding(),
+                elems.t().as_standard_layout().t().encoding()
+            );
+            let z = a.mapv(|x| num_complex::Complex::new(x, -x));
+            assert_same_key(&z.view(), &z.t().as_standard_layout().t());
+            let bytes = a.mapv(|x| x as i8);
+            assert_same_key(&bytes.view(), &bytes.t().as_standard_layout().t());
+        }
+    }
+}

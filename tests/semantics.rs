@@ -256,3 +256,9 @@ fn digest_text_round_trips_and_rejects_bad_input() {
     );
     assert!(lo < hi);
 }
+
+#[test]
+fn keys_are_transparent_as_elements_too() {
+    let keys = vec![Key::new(1.0f32), Key::new(2.0)];
+    assert_eq!(keys.encoding(), vec![1.0f32, 2.0].encoding());
+}

@@ -152,10 +152,30 @@ pub trait FrozenKey {
             x.__encode_element(enc, Internal(()));
         }
     }
+
+    /// Writes the elements of a `rows x cols` matrix stored column by column
+    /// (`m[j * rows + i]` is element `(i, j)`) in row-major order, inside an
+    /// element block. Scalars transpose through a tile.
+    #[doc(hidden)]
+    fn __encode_column_major(
+        m: &[Self],
+        rows: usize,
+        cols: usize,
+        enc: &mut Encoder<'_>,
+        i: Internal,
+    ) where
+        Self: Sized,
+    {
+        for r in 0..rows {
+            for x in m[r..].iter().step_by(rows).take(cols) {
+                x.__encode_element(enc, i);
+            }
+        }
+    }
 }
 
-/// Encodes an element block: header, then the runs in order. Shared by
-/// sequences and tensors.
+/// Encodes an element block of `count` elements: header, then the runs in
+/// order. Shared by sequences and tensors.
 pub(crate) fn encode_block<'a, T: FrozenKey + 'a>(
     count: usize,
     runs: impl IntoIterator<Item = ArrayView1<'a, T>>,

@@ -85,12 +85,7 @@ impl<T: fmt::Debug> fmt::Debug for Key<T> {
     }
 }
 
-/// A `Key` encodes exactly like the value it wraps.
-impl<T: FrozenKey> FrozenKey for Key<T> {
-    fn encode(&self, enc: &mut crate::Encoder<'_>) {
-        self.0.encode(enc);
-    }
-    fn key_eq_with(&self, other: &Self, floats: crate::FloatPolicy) -> bool {
-        self.0.key_eq_with(&other.0, floats)
-    }
+// A `Key` encodes exactly like the value it wraps, also as an element.
+crate::frozen_key::delegate_frozen_key! {
+    [T: FrozenKey] Key<T> => T;
 }

@@ -33,6 +33,10 @@ macro_rules! scalar_key {
             fn __encode_run(run: ArrayView1<'_, Self>, enc: &mut Encoder<'_>, _: Internal) {
                 scalar::put_run(run, enc);
             }
+            #[inline]
+            fn __encode_column_major(m: &[Self], rows: usize, cols: usize, enc: &mut Encoder<'_>, _: Internal) {
+                scalar::put_column_major(m, rows, cols, enc);
+            }
         }
     )*};
 }
@@ -110,10 +114,35 @@ impl<T: FrozenKey> FrozenKey for Bitwise<T> {
         enc.with_floats(FloatPolicy::Bitwise, |enc| self.0.__encode_element(enc, i));
     }
     fn __encode_run(run: ArrayView1<'_, Self>, enc: &mut Encoder<'_>, i: Internal) {
-        // SAFETY: `Bitwise<T>` is `repr(transparent)` over `T`, so a view of
-        // `Bitwise<T>` elements is a view of `T` elements with the same shape,
-        // strides, lifetime and borrow.
-        let inner: ArrayView1<'_, T> = unsafe { run.raw_view().cast::<T>().deref_into_view() };
-        enc.with_floats(FloatPolicy::Bitwise, |enc| T::__encode_run(inner, enc, i));
+        enc.with_floats(FloatPolicy::Bitwise, |enc| {
+            T::__encode_run(unwrap_view(run), enc, i)
+        });
     }
+    fn __encode_column_major(
+        m: &[Self],
+        rows: usize,
+        cols: usize,
+        enc: &mut Encoder<'_>,
+        i: Internal,
+    ) {
+        let inner = unwrap_slice(m);
+        enc.with_floats(FloatPolicy::Bitwise, |enc| {
+            T::__encode_column_major(inner, rows, cols, enc, i)
+        });
+    }
+}
+
+/// The values inside a slice of `Bitwise` elements.
+fn unwrap_slice<T>(items: &[Bitwise<T>]) -> &[T] {
+    // SAFETY: `Bitwise<T>` is `repr(transparent)` over `T`: same size, alignment
+    // and validity, so the same memory is a valid `[T]` of the same length.
+    unsafe { std::slice::from_raw_parts(items.as_ptr().cast::<T>(), items.len()) }
+}
+
+/// The view of the values inside `Bitwise` elements.
+fn unwrap_view<T>(view: ArrayView1<'_, Bitwise<T>>) -> ArrayView1<'_, T> {
+    // SAFETY: `Bitwise<T>` is `repr(transparent)` over `T`, so a view of
+    // `Bitwise<T>` elements is a view of `T` elements with the same shape,
+    // strides, lifetime and borrow.
+    unsafe { view.raw_view().cast::<T>().deref_into_view() }
 }

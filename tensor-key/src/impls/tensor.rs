@@ -5,6 +5,7 @@ use crate::FrozenKey;
 use crate::encoder::Encoder;
 use crate::format::tag;
 use crate::frozen_key::encode_block;
+use crate::frozen_key::sealed::Internal;
 use crate::policy::FloatPolicy;
 use ndarray::{
     ArrayBase, ArrayView1, Axis, CowRepr, Data, Dimension, OwnedArcRepr, OwnedRepr, ViewRepr, Zip,
@@ -70,9 +71,15 @@ where
         enc.put_len(extent);
     }
     let count = a.len();
-    // A 0-d array is always in standard layout, so `lanes` only sees ndim >= 1.
-    match a.as_slice() {
-        Some(items) => encode_block(count, [ArrayView1::from(items)], enc),
-        None => encode_block(count, a.lanes(Axis(a.ndim() - 1)), enc),
+    if let Some(items) = a.as_slice() {
+        return encode_block(count, [ArrayView1::from(items)], enc);
     }
+    // Fortran-ordered and transposed matrices: transposed in cache-sized bands.
+    if let (2, Some(m)) = (a.ndim(), a.t().to_slice()) {
+        A::__element_block(count, enc, Internal(()));
+        return A::__encode_column_major(m, a.shape()[0], a.shape()[1], enc, Internal(()));
+    }
+    // Anything else, row by row. A 0-d array is always in standard layout, so
+    // here ndim >= 1.
+    encode_block(count, a.lanes(Axis(a.ndim() - 1)), enc);
 }
