@@ -35,7 +35,7 @@ BIG = np.sqrt(np.arange(40 * 52, dtype=np.float32)).reshape(40, 52)
 
 
 def fortran(a):
-    return np.asfortranarray(a)
+    return np.array(a, order="F")
 
 
 def reversed_view(a):
