@@ -384,5 +384,33 @@ class Pieces(unittest.TestCase):  # Rust: recorded with a KeySink
         self.assertEqual(b"".join(pieces(v)), encode(v))
 
 
+class SpecExamples(unittest.TestCase):
+    """Every worked example of SPEC.md section 8: the Python value's encoding,
+    as written in SPEC.md (spaces and '|' removed), and its digest."""
+
+    def test_examples(self):
+        from pathlib import Path
+        spec = (Path(__file__).resolve().parent.parent / "SPEC.md").read_text(encoding="utf-8")
+        section8 = spec[spec.index("## 8. Worked examples"):spec.index("## 9.")]
+        flat = "".join(c for c in section8 if c in "0123456789abcdef\n")
+        grid = (np.arange(12, dtype=np.float32) - np.float32(2.5)).reshape(3, 4)
+        f16 = np.array([1.0, 0, 0, -2.0], dtype=np.float16).reshape(2, 2)
+        f16.view(np.uint16)[0, 1], f16.view(np.uint16)[1, 0] = 0x7C01, 0x8000
+        examples = [
+            U8(0xAB), F32(NAN), F32.from_bits(0xFFC00001), Bitwise(F32.from_bits(0xFFC00001)), F64(-0.0),
+            F16.from_bits(0xFE01), BF16.from_bits(0xFFC1), (U8(1), "a"), Seq(F32, [1.0, 2.0]),
+            Seq(ANY, [Some_(U8(1)), None]), Map({U8(2): "two", U8(1): "one"}),
+            Map({I32(-1): CHAR("a"), I32(1): CHAR("b")}), np.array([1.0, -0.0, NAN], np.float32),
+            grid[1:, ::2], np.zeros((0, 3), np.float32), np.zeros((3, 0), np.float32),
+            np.array(2.0, np.float32), f16, Bitwise(np.array([-0.0, NAN], np.float32)),
+            Tensor(ANY, [2, 2], ["a", "b", "c", ""]), Struct(F32(1.0), F32(-0.0), "p"), Variant(0),
+            Variant(1, F64(NAN)), Variant(2, U32(3), U32(4)), Seq(ANY, [F32(1.0), F32(2.0)]),
+        ]
+        for v in examples:
+            self.assertIn(digest(v), spec, repr(v))
+            self.assertIn(encode(v).hex(), flat.replace("\n", ""), repr(v))
+        self.assertEqual(len(set(map(digest, examples))), len(examples) - 1)  # two NaNs are one key
+
+
 if __name__ == "__main__":
     unittest.main()
