@@ -466,7 +466,7 @@ def _uint_view(a: np.ndarray, t: ScalarType) -> np.ndarray:
     """The float components of a C-contiguous array as little-endian uints."""
     width = t.fbits // 8
     comp = np.dtype(f"<u{width}")
-    if a.dtype.byteorder == ">" or (a.dtype.byteorder == "=" and np.little_endian is False):
+    if not a.dtype.isnative:
         a = a.byteswap().view(a.dtype.newbyteorder())  # bits only, no float arithmetic
     return a.view(f"u{width}").astype(comp, copy=False).reshape(-1)
 

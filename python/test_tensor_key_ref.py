@@ -318,6 +318,18 @@ class Tensors(unittest.TestCase):
         s = np.broadcast_to(np.float32(2.0), (2, 2))
         self.assertEqual(encode(s), encode(np.full((2, 2), 2.0, np.float32)))
 
+    def test_bfloat16_numpy_arrays(self):
+        try:
+            import ml_dtypes
+        except ImportError:
+            self.skipTest("ml_dtypes is not installed")
+        bits = [0x3F80, 0xFF81, 0x8000, 0x4000]
+        a = np.array(bits, dtype=np.uint16).view(ml_dtypes.bfloat16).reshape(2, 2)
+        want = Tensor(BF16, [2, 2], [BF16.from_bits(b) for b in bits])
+        self.assertEqual(encode(a), encode(want))
+        self.assertEqual(encode(np.array(a, order="F")), encode(want))
+        self.assertEqual(encode(a).hex(), "50" + L(2) + L(2) + L(2) + "11803fc07f00000040")
+
     def test_bitwise_tensor(self):
         a = np.array([-0.0, np.nan], dtype=np.float32)
         self.assertEqual(encode(Bitwise(a)).hex(), "50010000000000000002000000000000001a000000800000c07f")
