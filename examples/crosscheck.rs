@@ -1,0 +1,209 @@
+//! Checks digests computed by the Python reference implementation
+//! (`python/gen_random.py`) against this crate.
+//!
+//! Each input line is `{"dtype", "shape", "data", "digest"}`: the elements in
+//! logical row-major order as little-endian hex. The tensor is rebuilt as an
+//! `ArrayD` and digested in several memory layouts (C, Fortran, permuted axes,
+//! negative strides); every digest must equal the Python one.
+//!
+//! ```sh
+//! python3 python/gen_random.py --seed 1 --count 3000 --out /tmp/tensors.jsonl
+//! cargo run --release --features half --example crosscheck -- /tmp/tensors.jsonl
+//! ```
+//!
+//! Without `--features half`, `float16` and `bfloat16` lines are an error.
+
+use ndarray::{ArrayD, IxDyn, ShapeBuilder, Slice};
+use num_complex::Complex;
+use serde_json::Value;
+use std::process::ExitCode;
+use tensor_key::FrozenKey;
+
+/// An element type rebuilt from its little-endian bytes.
+trait Element: FrozenKey + Clone + Default {
+    const SIZE: usize;
+    fn from_le(bytes: &[u8]) -> Result<Self, String>;
+}
+
+macro_rules! le_element {
+    ($($t:ty),*) => {$(
+        impl Element for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            fn from_le(bytes: &[u8]) -> Result<Self, String> {
+                Ok(<$t>::from_le_bytes(bytes.try_into().map_err(|_| "element width")?))
+            }
+        }
+    )*};
+}
+
+le_element!(u8, u16, u32, u64, i8, i16, i32, i64, f32, f64);
+
+impl Element for bool {
+    const SIZE: usize = 1;
+    fn from_le(bytes: &[u8]) -> Result<Self, String> {
+        match bytes {
+            [0] => Ok(false),
+            [1] => Ok(true),
+            _ => Err(format!("bool byte {bytes:?} is neither 0 nor 1")),
+        }
+    }
+}
+
+impl<T: Element> Element for Complex<T>
+where
+    Complex<T>: FrozenKey,
+{
+    const SIZE: usize = 2 * T::SIZE;
+    fn from_le(bytes: &[u8]) -> Result<Self, String> {
+        let (re, im) = bytes.split_at(T::SIZE);
+        Ok(Complex::new(T::from_le(re)?, T::from_le(im)?))
+    }
+}
+
+#[cfg(feature = "half")]
+impl Element for half::f16 {
+    const SIZE: usize = 2;
+    fn from_le(bytes: &[u8]) -> Result<Self, String> {
+        Ok(half::f16::from_bits(<u16 as Element>::from_le(bytes)?))
+    }
+}
+
+#[cfg(feature = "half")]
+impl Element for half::bf16 {
+    const SIZE: usize = 2;
+    fn from_le(bytes: &[u8]) -> Result<Self, String> {
+        Ok(half::bf16::from_bits(<u16 as Element>::from_le(bytes)?))
+    }
+}
+
+/// The digests of one tensor in several memory layouts, named.
+fn digests<T: Element>(
+    shape: &[usize],
+    data: &[u8],
+) -> Result<Vec<(&'static str, String)>, String> {
+    if !data.len().is_multiple_of(T::SIZE) {
+        return Err(format!(
+            "{} data bytes is not a multiple of {}",
+            data.len(),
+            T::SIZE
+        ));
+    }
+    let items = data
+        .chunks_exact(T::SIZE)
+        .map(T::from_le)
+        .collect::<Result<Vec<T>, String>>()?;
+    let c = ArrayD::from_shape_vec(IxDyn(shape), items).map_err(|e| e.to_string())?;
+
+    let mut fortran = ArrayD::from_elem(IxDyn(shape).f(), T::default());
+    fortran.assign(&c);
+    let permuted = c.t().as_standard_layout().into_owned(); // axes reversed in storage
+    let reversed = c.slice_each_axis(|_| Slice::new(0, None, -1)).to_owned();
+
+    Ok(vec![
+        ("C order", c.digest().to_hex()),
+        ("Fortran order", fortran.digest().to_hex()),
+        ("reversed axes (.t())", permuted.t().digest().to_hex()),
+        (
+            "negative strides",
+            reversed
+                .slice_each_axis(|_| Slice::new(0, None, -1))
+                .digest()
+                .to_hex(),
+        ),
+    ])
+}
+
+fn check_line(line: &str) -> Result<(), String> {
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("bad JSON: {e}"))?;
+    let field = |k: &str| v.get(k).ok_or_else(|| format!("missing field {k:?}"));
+    let dtype = field("dtype")?.as_str().ok_or("dtype is not a string")?;
+    let shape = field("shape")?
+        .as_array()
+        .ok_or("shape is not an array")?
+        .iter()
+        .map(|n| n.as_u64().map(|n| n as usize).ok_or("bad extent"))
+        .collect::<Result<Vec<usize>, _>>()?;
+    let data = hex_decode(field("data")?.as_str().ok_or("data is not a string")?)?;
+    let want = field("digest")?.as_str().ok_or("digest is not a string")?;
+
+    let got = match dtype {
+        "bool" => digests::<bool>(&shape, &data),
+        "uint8" => digests::<u8>(&shape, &data),
+        "uint16" => digests::<u16>(&shape, &data),
+        "uint32" => digests::<u32>(&shape, &data),
+        "uint64" => digests::<u64>(&shape, &data),
+        "int8" => digests::<i8>(&shape, &data),
+        "int16" => digests::<i16>(&shape, &data),
+        "int32" => digests::<i32>(&shape, &data),
+        "int64" => digests::<i64>(&shape, &data),
+        "float32" => digests::<f32>(&shape, &data),
+        "float64" => digests::<f64>(&shape, &data),
+        "complex64" => digests::<Complex<f32>>(&shape, &data),
+        "complex128" => digests::<Complex<f64>>(&shape, &data),
+        #[cfg(feature = "half")]
+        "float16" => digests::<half::f16>(&shape, &data),
+        #[cfg(feature = "half")]
+        "bfloat16" => digests::<half::bf16>(&shape, &data),
+        #[cfg(not(feature = "half"))]
+        "float16" | "bfloat16" => Err(format!(
+            "{dtype} needs `--features half` (or generate with gen_random.py --no-half)"
+        )),
+        other => Err(format!("unknown dtype {other:?}")),
+    }?;
+    for (layout, digest) in got {
+        if digest != want {
+            return Err(format!(
+                "{dtype} tensor of shape {shape:?} in {layout}: Rust digest {digest}, Python digest {want}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn hex_decode(s: &str) -> Result<Vec<u8>, String> {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+        return Err("data is not an even number of hex digits".into());
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|e| format!("bad hex: {e}")))
+        .collect()
+}
+
+fn main() -> ExitCode {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: crosscheck FILE.jsonl  (written by python/gen_random.py)");
+        return ExitCode::from(2);
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("crosscheck: cannot read {path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut checked = 0usize;
+    let mut failed = 0usize;
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        checked += 1;
+        if let Err(e) = check_line(line) {
+            failed += 1;
+            if failed <= 20 {
+                eprintln!("crosscheck: {path}:{}: {e}", n + 1);
+            }
+        }
+    }
+    if failed > 0 || checked == 0 {
+        eprintln!(
+            "crosscheck: FAILED: {failed} of {checked} tensors failed the check against the Python reference"
+        );
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "crosscheck: {checked} tensors checked, every Rust digest (4 layouts each) equals the Python one"
+    );
+    ExitCode::SUCCESS
+}
