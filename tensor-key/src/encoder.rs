@@ -175,3 +175,65 @@ impl<'s> Encoder<'s> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::FrozenKey;
+    use ndarray::{Array2, ShapeBuilder};
+
+    /// Records every piece a sink receives.
+    #[derive(Default)]
+    struct Pieces(Vec<Vec<u8>>);
+
+    impl super::KeySink for Pieces {
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.push(bytes.to_vec());
+        }
+    }
+
+    fn pieces<K: FrozenKey + ?Sized>(k: &K) -> Vec<Vec<u8>> {
+        let mut sink = Pieces::default();
+        k.encode_into(&mut sink);
+        sink.0
+    }
+
+    #[test]
+    fn small_values_arrive_in_one_piece() {
+        assert_eq!(pieces(&(1u8, "ab", [1.0f32; 3])).len(), 1);
+    }
+
+    #[test]
+    fn large_blocks_start_a_piece_and_pieces_are_full_chunks() {
+        let a = Array2::from_shape_fn((40, 300), |(i, j)| (i * 300 + j) as f32);
+        let p = pieces(&a);
+        // Header (tag, rank, two extents, element tag), then 12000 floats.
+        assert_eq!(p[0].len(), 1 + 8 + 16 + 1);
+        assert!(p[1..p.len() - 1].iter().all(|x| x.len() == super::CHUNK));
+        assert_eq!(p.iter().map(Vec::len).sum::<usize>(), 26 + 4 * 12000);
+        assert_eq!(p.concat(), a.encoding());
+    }
+
+    #[test]
+    fn pieces_depend_on_the_value_not_the_layout() {
+        let mut a = Array2::from_shape_fn((77, 301), |(i, j)| (i * 301 + j) as f32);
+        a[[5, 5]] = f32::NAN;
+        let mut f = Array2::<f32>::zeros((77, 301).f());
+        f.assign(&a);
+        let stepped_store = Array2::from_shape_fn((154, 301), |(i, j)| ((i / 2) * 301 + j) as f32);
+        let mut stepped = stepped_store.slice(ndarray::s![..;2, ..]).to_owned();
+        stepped[[5, 5]] = f32::NAN;
+        assert_eq!(pieces(&a), pieces(&f));
+        assert_eq!(pieces(&a), pieces(&a.t().as_standard_layout().t()));
+        assert_eq!(pieces(&a), pieces(&stepped));
+    }
+
+    #[test]
+    fn nested_float_policy_is_restored() {
+        let mut sink = Vec::new();
+        let mut enc = super::Encoder::new(&mut sink);
+        let inner = enc.with_floats(crate::FloatPolicy::Bitwise, |e| e.floats());
+        assert_eq!(inner, crate::FloatPolicy::Bitwise);
+        assert_eq!(enc.floats(), crate::FloatPolicy::Canonical);
+        enc.finish();
+    }
+}

@@ -58,9 +58,13 @@ mod frozen;
 mod frozen_key;
 mod impls;
 mod key;
+#[cfg(feature = "nalgebra")]
+mod nalgebra_impls;
 mod policy;
 mod query;
 mod scalar;
+#[cfg(feature = "serde")]
+mod serde_impls;
 
 pub use digest::{KeyDigest, ParseDigestError};
 pub use encoder::{Encoder, KeySink};
@@ -69,6 +73,8 @@ pub use frozen::{Freeze, FrozenTensor};
 pub use frozen_key::FrozenKey;
 pub use impls::KeyStorage;
 pub use key::Key;
+#[cfg(feature = "nalgebra")]
+pub use nalgebra_impls::MatrixKeyStorage;
 pub use policy::{Bitwise, FloatPolicy};
 pub use query::{TensorLookup, TensorQuery};
 

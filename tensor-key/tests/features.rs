@@ -1,0 +1,140 @@
+//! The optional integrations: `half`, `serde` and `nalgebra`.
+
+#[cfg(feature = "half")]
+mod half_floats {
+    use half::{bf16, f16};
+    use ndarray::{Array2, ShapeBuilder, array};
+    use tensor_key::{Bitwise, FrozenKey};
+
+    #[test]
+    fn canonical_rules_hold_for_f16_and_bf16() {
+        let nans = [
+            f16::NAN,
+            -f16::NAN,
+            f16::from_bits(0x7C01),
+            f16::from_bits(0xFE01),
+        ];
+        for a in nans {
+            for b in nans {
+                assert!(a.key_eq(&b));
+                assert_eq!(a.digest(), b.digest());
+            }
+        }
+        assert_eq!(f16::NAN.encoding(), [0x10, 0x00, 0x7E]);
+        assert!(f16::NEG_ZERO.key_eq(&f16::ZERO));
+        assert!(!Bitwise(f16::NEG_ZERO).key_eq(&Bitwise(f16::ZERO)));
+        assert!(!Bitwise(f16::NAN).key_eq(&Bitwise(f16::from_bits(0x7C01))));
+        assert_eq!(bf16::from_bits(0xFFC1).encoding(), [0x11, 0xC0, 0x7F]);
+        assert!(bf16::NEG_ZERO.key_eq(&bf16::ZERO));
+        assert_ne!(f16::ONE.digest(), bf16::ONE.digest());
+    }
+
+    #[test]
+    fn half_tensors_are_layout_independent() {
+        let a = Array2::from_shape_fn((33, 70), |(i, j)| f16::from_f32((i * 70 + j) as f32 / 8.0));
+        let mut f = Array2::<f16>::from_elem((33, 70).f(), f16::ZERO);
+        f.assign(&a);
+        assert!(a.key_eq(&f));
+        assert_eq!(a.digest(), f.digest());
+        assert_eq!(array![bf16::NAN].digest(), array![-bf16::NAN].digest());
+    }
+}
+
+#[cfg(feature = "serde")]
+mod serde_support {
+    use ndarray::{Ix2, array};
+    use tensor_key::{Freeze, FrozenKey, FrozenTensor, KeyDigest};
+
+    #[test]
+    fn digests_are_hex_in_text_and_bytes_in_binary() {
+        let d = array![[1.0f32, 2.0]].digest();
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(json, format!("\"{}\"", d.to_hex()));
+        assert_eq!(serde_json::from_str::<KeyDigest>(&json).unwrap(), d);
+
+        let bin = postcard::to_allocvec(&d).unwrap();
+        assert_eq!(bin.len(), 33, "a length byte and 32 digest bytes");
+        assert_eq!(&bin[1..], d.as_bytes());
+        assert_eq!(postcard::from_bytes::<KeyDigest>(&bin).unwrap(), d);
+    }
+
+    #[test]
+    fn bad_digests_are_errors_not_panics() {
+        let err = serde_json::from_str::<KeyDigest>("\"abc\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("64 hex characters"), "{err}");
+        let err =
+            serde_json::from_str::<KeyDigest>(&format!("\"{}\"", "x".repeat(64))).unwrap_err();
+        assert!(err.to_string().contains("'x'"), "{err}");
+        let short = postcard::to_allocvec(&[7u8; 31][..]).unwrap();
+        assert!(postcard::from_bytes::<KeyDigest>(&short).is_err());
+        assert!(serde_json::from_str::<KeyDigest>("17").is_err());
+    }
+
+    #[test]
+    fn frozen_tensors_round_trip() {
+        // JSON has no NaN (serde_json writes null), so the text round trip uses
+        // finite values; the binary one carries NaN and -0.0 through.
+        let finite = array![[1.5f32, -2.0], [-0.0, 4.0]].freeze();
+        let json = serde_json::to_string(&finite).unwrap();
+        let back: FrozenTensor<f32, Ix2> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.digest(), finite.digest());
+        let t = array![[1.0f32, f32::NAN], [-0.0, 4.0]].freeze();
+        let bin = postcard::to_allocvec(&t).unwrap();
+        let back: FrozenTensor<f32, Ix2> = postcard::from_bytes(&bin).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(
+            back.get([1, 0]).map(|x| x.to_bits()),
+            Some((-0.0f32).to_bits())
+        );
+    }
+}
+
+#[cfg(feature = "nalgebra")]
+mod nalgebra_matrices {
+    use nalgebra::{DMatrix, DVector, Matrix2x3, SMatrix};
+    use ndarray::{Array2, array};
+    use std::collections::HashMap;
+    use tensor_key::{FrozenKey, Key};
+
+    #[test]
+    fn matrices_have_the_digest_of_the_ndarray_tensor() {
+        let nd = array![[1.0f32, 2.0, 3.0], [4.0, f32::NAN, -0.0]];
+        let s = Matrix2x3::new(1.0f32, 2.0, 3.0, 4.0, f32::NAN, -0.0);
+        let d = DMatrix::from_row_slice(2, 3, &[1.0f32, 2.0, 3.0, 4.0, f32::NAN, 0.0]);
+        assert_eq!(s.digest(), nd.digest());
+        assert_eq!(d.digest(), nd.digest());
+        assert_eq!(s.encoding(), nd.encoding());
+        assert!(s.key_eq(&Matrix2x3::new(1.0, 2.0, 3.0, 4.0, -f32::NAN, 0.0)));
+        assert!(!s.key_eq(&Matrix2x3::new(1.0, 2.0, 3.0, 4.0, 5.0, 0.0)));
+    }
+
+    #[test]
+    fn views_vectors_and_transposes() {
+        let big = DMatrix::from_fn(40, 50, |i, j| (i * 50 + j) as f64);
+        let view = big.view((3, 4), (20, 30));
+        let nd = Array2::from_shape_fn((20, 30), |(i, j)| ((i + 3) * 50 + j + 4) as f64);
+        assert_eq!(view.digest(), nd.digest());
+        assert!(view.key_eq(&big.view((3, 4), (20, 30))));
+        let transposed = Array2::from_shape_fn((50, 40), |(i, j)| (j * 50 + i) as f64);
+        assert_eq!(big.transpose().digest(), transposed.digest());
+        let v = DVector::from_vec(vec![1u8, 2, 3]);
+        assert_eq!(v.digest(), array![[1u8], [2], [3]].digest());
+        let small = SMatrix::<u16, 4, 4>::from_fn(|i, j| (i * 4 + j) as u16);
+        assert_eq!(
+            small.digest(),
+            Array2::from_shape_fn((4, 4), |(i, j)| (i * 4 + j) as u16).digest()
+        );
+    }
+
+    #[test]
+    fn matrices_as_map_keys() {
+        let mut map = HashMap::new();
+        map.insert(Key::new(DMatrix::from_element(3, 3, 0.0f32)), "zeros");
+        assert_eq!(
+            map[&Key::new(DMatrix::from_element(3, 3, -0.0f32))],
+            "zeros"
+        );
+    }
+}
