@@ -76,7 +76,7 @@ pub use key::Key;
 #[cfg(feature = "nalgebra")]
 pub use nalgebra_impls::MatrixKeyStorage;
 pub use policy::{Bitwise, FloatPolicy};
-pub use query::{TensorLookup, TensorQuery};
+pub use query::{ArrayLookup, TensorLookup, TensorQuery};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

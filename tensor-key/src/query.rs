@@ -1,9 +1,11 @@
-//! Zero-copy lookups: find a [`FrozenTensor`] key in a map with a borrowed view.
+//! Zero-copy lookups: find a [`FrozenTensor`] or [`Key`] key in a map with a
+//! borrowed view of any layout.
 
 use crate::fingerprint::fingerprint;
-use crate::{FrozenKey, FrozenTensor};
-use ndarray::{ArrayView, Dimension};
+use crate::{FrozenKey, FrozenTensor, Key, KeyStorage};
+use ndarray::{ArrayBase, ArrayView, Dimension};
 use std::borrow::Borrow;
+use std::cell::OnceCell;
 use std::hash::{Hash, Hasher};
 
 mod sealed {
@@ -57,13 +59,14 @@ impl<'q, A: FrozenKey + 'q, D: Dimension + 'q> Borrow<dyn TensorLookup<A, D> + '
     }
 }
 
-/// A borrowed view prepared for looking up a [`FrozenTensor`] key: its
-/// fingerprint is computed once, in [`new`](TensorQuery::new), without copying or
-/// allocating.
+/// A borrowed view prepared for looking up a tensor key in a map, without
+/// copying or allocating; the view may have any layout.
 ///
-/// Pass [`as_key`](TensorQuery::as_key) to `get`, `get_mut`, `contains_key`,
-/// `remove` of a `HashMap<FrozenTensor<A, D>, V>`, or to `contains`/`get` of a
-/// `HashSet`. The view may have any layout.
+/// * For `HashMap<FrozenTensor<A, D>, V>` and `HashSet<FrozenTensor<A, D>>`,
+///   pass [`as_key`](TensorQuery::as_key) to `get`, `get_mut`, `contains_key`,
+///   `remove`, `contains`. The view's fingerprint is computed once, on first use.
+/// * For maps keyed by `Key<Array<A, D>>`, pass
+///   [`as_array_key`](TensorQuery::as_array_key).
 ///
 /// ```
 /// use std::collections::{HashMap, HashSet};
@@ -84,18 +87,39 @@ impl<'q, A: FrozenKey + 'q, D: Dimension + 'q> Borrow<dyn TensorLookup<A, D> + '
 /// ```
 pub struct TensorQuery<'a, A, D: Dimension> {
     view: ArrayView<'a, A, D>,
-    fingerprint: u64,
+    // Only FrozenTensor maps need it; computed on their first use.
+    fingerprint: OnceCell<u64>,
 }
 
 impl<'a, A: FrozenKey, D: Dimension + 'a> TensorQuery<'a, A, D> {
-    /// Prepares `view` for lookups (hashes it once).
+    /// Prepares `view` for lookups.
     pub fn new(view: ArrayView<'a, A, D>) -> Self {
-        let fingerprint = fingerprint(&view);
-        TensorQuery { view, fingerprint }
+        TensorQuery {
+            view,
+            fingerprint: OnceCell::new(),
+        }
     }
 
     /// The query as the borrowed key type of `FrozenTensor` maps.
     pub fn as_key(&self) -> &(dyn TensorLookup<A, D> + 'a) {
+        self
+    }
+
+    /// The query as the borrowed key type of maps keyed by
+    /// [`Key`]`<Array<A, D>>` (or any other `Key` of an ndarray array: `ArcArray`,
+    /// `ArrayView`, `CowArray`).
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use ndarray::{array, Array2};
+    /// use tensor_key::{Key, TensorQuery};
+    ///
+    /// let mut map: HashMap<Key<Array2<f64>>, u8> = HashMap::new();
+    /// map.insert(Key::new(array![[1.0, 2.0], [3.0, 4.0]]), 7);
+    /// let stored_transposed = array![[1.0, 3.0], [2.0, 4.0]];
+    /// assert_eq!(map.get(TensorQuery::new(stored_transposed.t()).as_array_key()), Some(&7));
+    /// ```
+    pub fn as_array_key(&self) -> &(dyn ArrayLookup<A, D> + 'a) {
         self
     }
 }
@@ -107,6 +131,60 @@ impl<A: FrozenKey, D: Dimension> TensorLookup<A, D> for TensorQuery<'_, A, D> {
         self.view.view()
     }
     fn lookup_fingerprint(&self) -> u64 {
-        self.fingerprint
+        *self.fingerprint.get_or_init(|| fingerprint(&self.view))
+    }
+}
+
+/// A tensor as maps keyed by [`Key`]`<ArrayBase<_, D>>` see it.
+///
+/// `Key<Array<A, D>>` (and `Key` of the other array kinds) borrows as
+/// `dyn ArrayLookup<A, D>`, and so does a [`TensorQuery`]
+/// ([`as_array_key`](TensorQuery::as_array_key)): a map keyed by whole arrays
+/// can be queried with a view, without copying. Its hash is the key's full
+/// canonical hash, as for the `Key` itself. This trait is sealed.
+pub trait ArrayLookup<A, D: Dimension>: sealed::Sealed {
+    /// The elements.
+    fn array_view(&self) -> ArrayView<'_, A, D>;
+}
+
+impl<A: FrozenKey, D: Dimension> ArrayLookup<A, D> for TensorQuery<'_, A, D> {
+    fn array_view(&self) -> ArrayView<'_, A, D> {
+        self.view.view()
+    }
+}
+
+impl<S: KeyStorage, D: Dimension> sealed::Sealed for Key<ArrayBase<S, D>> {}
+
+impl<A: FrozenKey, S: KeyStorage<Elem = A>, D: Dimension> ArrayLookup<A, D>
+    for Key<ArrayBase<S, D>>
+{
+    fn array_view(&self) -> ArrayView<'_, A, D> {
+        self.get().view()
+    }
+}
+
+/// Hashes exactly like `Key<ArrayBase<_, D>>`'s `Hash`: the canonical encoding.
+impl<A: FrozenKey, D: Dimension> Hash for dyn ArrayLookup<A, D> + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.array_view().key_hash(state);
+    }
+}
+
+impl<A: FrozenKey, D: Dimension> PartialEq for dyn ArrayLookup<A, D> + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.array_view().key_eq(&other.array_view())
+    }
+}
+
+impl<A: FrozenKey, D: Dimension> Eq for dyn ArrayLookup<A, D> + '_ {}
+
+impl<'q, A, S, D> Borrow<dyn ArrayLookup<A, D> + 'q> for Key<ArrayBase<S, D>>
+where
+    A: FrozenKey + 'q,
+    S: KeyStorage<Elem = A> + 'q,
+    D: Dimension + 'q,
+{
+    fn borrow(&self) -> &(dyn ArrayLookup<A, D> + 'q) {
+        self
     }
 }
