@@ -66,3 +66,7 @@ pub use frozen_key::FrozenKey;
 pub use impls::KeyStorage;
 pub use key::Key;
 pub use policy::{Bitwise, FloatPolicy};
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+#[doc = include_str!("derive.md")]
+pub use tensor_key_derive::FrozenKey;
