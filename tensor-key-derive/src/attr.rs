@@ -112,12 +112,20 @@ fn parse(
                 .map(ToString::to_string)
                 .unwrap_or_default();
             let item = match name.as_str() {
-                "crate" => Item::Crate(string(&meta)?.parse()?),
-                "bound" => Item::Bound(string(&meta)?.parse_with(Punctuated::parse_terminated)?),
+                "crate" => Item::Crate(parse_lit(
+                    &string(&meta, &name)?,
+                    "a path such as \"::tensor_key\"",
+                    syn::Path::parse_mod_style,
+                )?),
+                "bound" => Item::Bound(parse_lit(
+                    &string(&meta, &name)?,
+                    "where-predicates such as \"T: FrozenKey + Clone\"",
+                    Punctuated::parse_terminated,
+                )?),
                 "no_eq_hash" => Item::NoEqHash,
                 "skip" => Item::Skip,
                 "float" => {
-                    let lit = string(&meta)?;
+                    let lit = string(&meta, &name)?;
                     match lit.value().as_str() {
                         "canonical" => Item::Float(Float::Canonical),
                         "bitwise" => Item::Float(Float::Bitwise),
@@ -131,7 +139,11 @@ fn parse(
                         }
                     }
                 }
-                "with" => Item::With(string(&meta)?.parse()?),
+                "with" => Item::With(parse_lit(
+                    &string(&meta, &name)?,
+                    "a path to a module or type such as \"my_crate::codec\"",
+                    syn::Path::parse_mod_style,
+                )?),
                 _ => {
                     let expected = match place {
                         Place::Container => CONTAINER_OPTIONS,
@@ -191,8 +203,24 @@ fn misplaced(name: &str, belongs: Place, place: Place, span: Span) -> syn::Error
 }
 
 /// The string literal after `=`.
-fn string(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<LitStr> {
-    meta.value()?.parse()
+fn string(meta: &syn::meta::ParseNestedMeta<'_>, name: &str) -> syn::Result<LitStr> {
+    let value = meta.value()?;
+    value.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("expected a string literal: `{name} = \"...\"`"),
+        )
+    })
+}
+
+/// Parses the contents of a string literal, saying what was expected.
+fn parse_lit<T>(
+    lit: &LitStr,
+    expected: &str,
+    parser: impl syn::parse::Parser<Output = T>,
+) -> syn::Result<T> {
+    lit.parse_with(parser)
+        .map_err(|e| syn::Error::new(lit.span(), format!("expected {expected}: {e}")))
 }
 
 fn duplicate(name: &str, span: Span) -> syn::Error {
