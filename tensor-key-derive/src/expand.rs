@@ -14,14 +14,60 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{DeriveInput, Ident, Path, WherePredicate, parse_quote};
 
-pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+/// The impls, or every error found plus a fallback impl.
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
     let model = Input::from_syn(input, &mut errors);
     if let Some(model) = &model {
         valid::check(model, &mut errors);
     }
-    errors.finish()?;
-    Ok(model.map(|m| expand(&m)).unwrap_or_default())
+    match (errors.finish(), model) {
+        (Ok(()), Some(model)) => expand(&model),
+        (result, model) => {
+            let errors = result.err().map(syn::Error::into_compile_error);
+            let fallback = model.map(|m| fallback(&m));
+            quote!(#errors #fallback)
+        }
+    }
+}
+
+/// After an error, impls with the same signatures whose bodies are never run
+/// (the crate does not compile): uses of the type as a key then add no
+/// follow-up errors to the real one.
+fn fallback(input: &Input<'_>) -> TokenStream {
+    let krate = input
+        .attrs
+        .krate
+        .clone()
+        .unwrap_or_else(|| parse_quote!(::tensor_key));
+    let ident = input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let eq_hash = (!input.attrs.no_eq_hash).then(|| {
+        quote! {
+            impl #impl_generics ::core::hash::Hash for #ident #ty_generics #where_clause {
+                fn hash<TkHasher: ::core::hash::Hasher>(&self, _: &mut TkHasher) {
+                    ::core::unreachable!()
+                }
+            }
+            impl #impl_generics ::core::cmp::PartialEq for #ident #ty_generics #where_clause {
+                fn eq(&self, _: &Self) -> bool {
+                    ::core::unreachable!()
+                }
+            }
+            impl #impl_generics ::core::cmp::Eq for #ident #ty_generics #where_clause {}
+        }
+    });
+    quote! {
+        impl #impl_generics #krate::FrozenKey for #ident #ty_generics #where_clause {
+            fn encode(&self, _: &mut #krate::Encoder<'_>) {
+                ::core::unreachable!()
+            }
+            fn key_eq_with(&self, _: &Self, _: #krate::FloatPolicy) -> bool {
+                ::core::unreachable!()
+            }
+        }
+        #eq_hash
+    }
 }
 
 /// Local names of the generated code, hygienic so that user items never clash.

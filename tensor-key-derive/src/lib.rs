@@ -24,7 +24,5 @@ use syn::{DeriveInput, parse_macro_input};
 #[proc_macro_derive(FrozenKey, attributes(frozen_key))]
 pub fn derive_frozen_key(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand::derive(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    expand::derive(&input).into()
 }
