@@ -5,9 +5,9 @@
 //! compile-time mutability check are documented on `tensor_key::FrozenKey`'s
 //! derive re-export.
 //!
-//! The crate is laid out like `serde_derive`/`thiserror`: [`ast`] is a small model
-//! of the input, [`attr`] parses `#[frozen_key(...)]`, [`valid`] checks the model
-//! (including the mutability scan) and [`expand`] generates the impls. Every error
+//! The crate is laid out like `serde_derive`/`thiserror`: `ast` is a small model
+//! of the input, `attr` parses `#[frozen_key(...)]`, `valid` checks the model
+//! (including the mutability scan) and `expand` generates the impls. Every error
 //! is a `syn::Error` at the offending token; all of them are collected and emitted
 //! together as `compile_error!`.
 
