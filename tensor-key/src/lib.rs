@@ -77,6 +77,10 @@ pub use key::Key;
 pub use nalgebra_impls::MatrixKeyStorage;
 pub use policy::{Bitwise, FloatPolicy};
 pub use query::{ArrayLookup, TensorLookup, TensorQuery};
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+#[doc = include_str!("derive.md")]
+pub use tensor_key_derive::FrozenKey;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

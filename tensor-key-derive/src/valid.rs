@@ -1,0 +1,128 @@
+//! Checks on the model: the syntactic mutability scan.
+//!
+//! A key that changes while a map holds it sits in the wrong bucket: lookups miss
+//! it, and the map is silently corrupted. The scan rejects field types that
+//! visibly allow mutation through `&self`; the trait bounds emitted by `expand`
+//! catch what syntax cannot see (aliases, generic parameters, foreign types).
+
+use crate::ast::{Body, Field, Input};
+use crate::attr::Errors;
+use syn::{GenericArgument, PathArguments, Type};
+
+pub(crate) fn check(input: &Input<'_>, errors: &mut Errors) {
+    let fields: Vec<&Field<'_>> = match &input.body {
+        Body::Struct(fields) => Field::keyed(fields).collect(),
+        Body::Enum(variants) => variants
+            .iter()
+            .flat_map(|v| Field::keyed(&v.fields))
+            .collect(),
+    };
+    for field in fields {
+        scan(field.ty, field, errors);
+    }
+}
+
+/// Why a type cannot be in a key, and what to do instead.
+struct Offence {
+    what: String,
+    help: &'static str,
+}
+
+fn scan(ty: &Type, field: &Field<'_>, errors: &mut Errors) {
+    if let Some(offence) = offence(ty) {
+        errors.push(syn::Error::new_spanned(
+            ty,
+            format!(
+                "{} cannot be part of a key: {}; a key that changes while a map holds it \
+                 is silently lost and corrupts the map\n\
+                 help: {}; if the field is not part of the key, mark it `#[frozen_key(skip)]`",
+                field.describe(),
+                offence.what,
+                offence.help,
+            ),
+        ));
+        return;
+    }
+    match ty {
+        Type::Array(t) => scan(&t.elem, field, errors),
+        Type::Slice(t) => scan(&t.elem, field, errors),
+        Type::Group(t) => scan(&t.elem, field, errors),
+        Type::Paren(t) => scan(&t.elem, field, errors),
+        Type::Reference(t) => scan(&t.elem, field, errors),
+        Type::Tuple(t) => t.elems.iter().for_each(|e| scan(e, field, errors)),
+        Type::Path(t) => {
+            for segment in &t.path.segments {
+                if let PathArguments::AngleBracketed(args) = &segment.arguments {
+                    for arg in &args.args {
+                        match arg {
+                            GenericArgument::Type(ty) => scan(ty, field, errors),
+                            GenericArgument::AssocType(assoc) => scan(&assoc.ty, field, errors),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        // Function pointers, trait objects, macros, `_`, `!`: nothing to see or
+        // nothing mutable; the trait bound still applies.
+        _ => {}
+    }
+}
+
+fn offence(ty: &Type) -> Option<Offence> {
+    match ty {
+        Type::Reference(r) if r.mutability.is_some() => Some(Offence {
+            what: "it is a mutable reference (`&mut`)".to_owned(),
+            help: "borrow it immutably with `&` or own the value",
+        }),
+        Type::Ptr(_) => Some(Offence {
+            what: "it is a raw pointer, through which the pointee can change".to_owned(),
+            help: "borrow it immutably with `&` or own the value",
+        }),
+        Type::Path(p) if p.qself.is_none() => {
+            let name = p.path.segments.last()?.ident.to_string();
+            classify(&name)
+        }
+        _ => None,
+    }
+}
+
+/// Classifies a type by the last segment of its path.
+fn classify(name: &str) -> Option<Offence> {
+    let interior = |help| {
+        Some(Offence {
+            what: format!("`{name}` has interior mutability"),
+            help,
+        })
+    };
+    match name {
+        "Cell" | "RefCell" | "UnsafeCell" | "SyncUnsafeCell" | "Mutex" | "RwLock" => {
+            interior("store the plain value (or a frozen snapshot of it)")
+        }
+        "OnceCell" | "OnceLock" | "LazyCell" | "LazyLock" => {
+            interior("initialise it first and store the value")
+        }
+        _ if is_atomic(name) => interior("store the loaded plain value"),
+        _ if is_view_mut(name) => Some(Offence {
+            what: format!("`{name}` is a mutable array view"),
+            help: "use `.view()` for a read-only view or `.to_owned()` for an owned copy, or freeze the array",
+        }),
+        _ if name.starts_with("RawArrayView") || name == "RawViewRepr" => Some(Offence {
+            what: format!("`{name}` is a raw array view"),
+            help: "use a read-only `ArrayView` or an owned `Array`",
+        }),
+        _ => None,
+    }
+}
+
+/// `Atomic`, `AtomicU32`, `AtomicPtr`, `AtomicCell`, ... but not `Atomics`.
+fn is_atomic(name: &str) -> bool {
+    name.strip_prefix("Atomic")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// `ArrayViewMut`, `ArrayViewMut0` ... `ArrayViewMut6`, `ArrayViewMutD`.
+fn is_view_mut(name: &str) -> bool {
+    name.strip_prefix("ArrayViewMut")
+        .is_some_and(|rest| matches!(rest, "" | "0" | "1" | "2" | "3" | "4" | "5" | "6" | "D"))
+}
