@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tensor_key_ref import (  # noqa: E402
     ANY, BOOL, C32, C64, CHAR, F32, F64, I8, I16, I32, I64, I128, ISIZE, NONE, U8, U16, U32, U64,
-    U128, UNIT, USIZE, Bitwise, Map, Seq, Set, Some_, Tensor, Tuple, digest, encode,
+    U128, UNIT, USIZE, Bitwise, Map, Seq, Set, Some_, Struct, Tensor, Tuple, Variant, digest, encode,
 )
 
 NAN = float("nan")
@@ -135,6 +135,14 @@ VALUES = {
     "cowarray_f32": lambda: GRID,
     "tensor2_f32_big": lambda: BIG,
     "tuple_tensor_u32": lambda: (GRID, U32(7)),
+    # #[derive(FrozenKey)] types (SPEC.md 4.10, 4.11 and examples 8.7, 8.8).
+    "derive_struct": lambda: Struct(F32(1.0), F32(-0.0), "p"),
+    "derive_enum_unit": lambda: Variant(0),
+    "derive_enum_tuple": lambda: Variant(1, F64(NAN)),
+    "derive_enum_named": lambda: Variant(2, U32(3), U32(4)),
+    "derive_skip_and_bitwise": lambda: Struct(GRID, U8(2), Bitwise(F32(-0.0))),
+    "derive_unit_struct": lambda: Struct(),
+    "derive_tuple_struct": lambda: Struct(U8(1), NONE),
 }
 
 # f32 subtraction and sqrt are correctly rounded in Rust and numpy alike, so GRID

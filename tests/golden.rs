@@ -41,6 +41,37 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Derived types: the struct and enum of SPEC.md examples 8.7 and 8.8.
+#[derive(FrozenKey)]
+struct Point {
+    x: f32,
+    y: f32,
+    label: String,
+}
+
+#[derive(FrozenKey)]
+enum Shape {
+    Empty,
+    Circle(f64),
+    Rect { w: u32, h: u32 },
+}
+
+#[derive(FrozenKey)]
+struct Node {
+    features: Array2<f32>,
+    layer: u8,
+    #[frozen_key(skip)]
+    _name: &'static str,
+    #[frozen_key(float = "bitwise")]
+    scale: f32,
+}
+
+#[derive(FrozenKey)]
+struct Unit;
+
+#[derive(FrozenKey)]
+struct Pair(u8, Option<u8>);
+
 fn vectors() -> Vec<Vector> {
     let grid = Array::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f32 - 2.5);
     let big = Array::from_shape_fn((40, 52), |(i, j)| ((i * 52 + j) as f32).sqrt());
@@ -132,6 +163,13 @@ fn vectors() -> Vec<Vector> {
         "cowarray_f32" => CowArray::from(grid.view());
         "tensor2_f32_big" => big;
         "tuple_tensor_u32" => (grid.clone(), 7u32);
+        "derive_struct" => Point { x: 1.0, y: -0.0, label: "p".into() };
+        "derive_enum_unit" => Shape::Empty;
+        "derive_enum_tuple" => Shape::Circle(f64::NAN);
+        "derive_enum_named" => Shape::Rect { w: 3, h: 4 };
+        "derive_skip_and_bitwise" => Node { features: grid.clone(), layer: 2, _name: "n", scale: -0.0 };
+        "derive_unit_struct" => Unit;
+        "derive_tuple_struct" => Pair(1, None);
     }
 }
 
