@@ -97,7 +97,12 @@ fn digests<T: Element>(
     let mut fortran = ArrayD::from_elem(IxDyn(shape).f(), T::default());
     fortran.assign(&c);
     let permuted = c.t().as_standard_layout().into_owned(); // axes reversed in storage
-    let reversed = c.slice_each_axis(|_| Slice::new(0, None, -1)).to_owned();
+    // Standard-layout storage of the reversed values (`to_owned` would keep the
+    // negative strides), viewed back through negative strides below.
+    let reversed = c
+        .slice_each_axis(|_| Slice::new(0, None, -1))
+        .as_standard_layout()
+        .into_owned();
 
     Ok(vec![
         ("C order", c.digest().to_hex()),

@@ -1,5 +1,5 @@
-//! Tensors as `HashMap` keys: a lookup that ignores memory layout, and a digest
-//! that names a tensor outside this process.
+//! Tensors as `HashMap` keys: a lookup that ignores memory layout, a derived key
+//! struct, and a digest that names a tensor outside this process.
 //!
 //! Run with `cargo run --release --example quickstart`.
 
@@ -27,6 +27,33 @@ fn main() {
         "NaN tensor found again: {}",
         cache.contains_key(&Key::new((odd, 1)))
     );
+
+    // Your own key type: derive `FrozenKey` and get `Hash`, `Eq` and `digest()`.
+    #[derive(FrozenKey)]
+    struct CacheKey {
+        input: Array2<f32>,
+        model: String,
+        #[frozen_key(skip)]
+        requested_by: &'static str, // metadata, not part of the key
+    }
+    let mut results: HashMap<CacheKey, usize> = HashMap::new();
+    let key = CacheKey {
+        input: x.clone(),
+        model: "resnet".into(),
+        requested_by: "alice",
+    };
+    println!("{} asks for {}", key.requested_by, key.model);
+    results.insert(key, 3);
+    let again = CacheKey {
+        input: x.t().as_standard_layout().into_owned().reversed_axes(),
+        model: "resnet".into(),
+        requested_by: "bob",
+    };
+    println!(
+        "derived key, transposed-twice input, another requester: {:?}",
+        results.get(&again)
+    );
+    assert_eq!(results.get(&again), Some(&3));
 
     // A digest of a view: stable across runs, processes and machines.
     let reversed = x.slice(s![.., ..;-1]);

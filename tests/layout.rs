@@ -90,7 +90,14 @@ fn every_element_type_is_layout_independent() {
     fn check<T: FrozenKey + Clone + Default>(a: Array2<T>) {
         let f = with_order(&a.clone().into_dyn(), true);
         assert_same_key(&a.clone().into_dyn(), &f);
-        assert_same_key(&a.view(), &a.t().to_owned().reversed_axes().view());
+        assert_same_key(
+            &a.view(),
+            &a.t()
+                .as_standard_layout()
+                .into_owned()
+                .reversed_axes()
+                .view(),
+        );
     }
     check(Array2::from_shape_fn((5, 7), |(i, j)| i as u8 ^ j as u8));
     check(Array2::from_shape_fn((5, 7), |(i, j)| {
@@ -173,4 +180,28 @@ fn column_major_matrices_of_every_shape_and_policy() {
             assert_same_key(&bytes.view(), &bytes.t().as_standard_layout().t());
         }
     }
+}
+
+#[test]
+fn negative_strides_read_in_logical_order() {
+    // Regression: ndarray's `ArrayBase::for_each` visits memory order, which for a
+    // reversed view is backwards.
+    let x = array![[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]];
+    let reversed_cols = x.slice(s![.., ..;-1]);
+    assert_eq!(reversed_cols.strides(), &[3, -1]);
+    let expected = array![[3.0f32, 2.0, 1.0], [6.0, 5.0, 4.0]];
+    assert_same_key(&reversed_cols, &expected.view());
+    let reversed_rows = x.slice(s![..;-1, ..]);
+    assert_same_key(
+        &reversed_rows,
+        &array![[4.0f32, 5.0, 6.0], [1.0, 2.0, 3.0]].view(),
+    );
+    let both = x.slice(s![..;-1, ..;-2]);
+    assert_same_key(&both, &array![[6.0f32, 4.0], [3.0, 1.0]].view());
+    assert!(!reversed_cols.key_eq(&x.view()));
+    // Long rows take the bulk path.
+    let long = Array::from_shape_fn((3, 5000), |(i, j)| (i * 5000 + j) as f32).into_dyn();
+    let storage = reversed_storage(&long);
+    assert!(reverse_all(&storage).strides().iter().all(|&s| s < 0));
+    assert_same_key(&long.view(), &reverse_all(&storage));
 }

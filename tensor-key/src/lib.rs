@@ -2,24 +2,11 @@
 //! hashing, and stable SHA-256 content digests.
 //!
 //! `f32` has no `Eq` or `Hash`, so neither has `ndarray::Array2<f32>`. This crate
-//! gives tensors (and tuples, options, strings, vectors, maps of them) a
-//! *canonical encoding* through the [`FrozenKey`] trait, and derives from it
-//! everything a key needs:
-//!
-//! * [`FrozenKey::key_eq`]: value equality where every NaN equals every NaN and
-//!   `-0.0 == 0.0` (or bit-for-bit with [`Bitwise`]);
-//! * [`FrozenKey::key_hash`]: hashing that agrees with it under every
-//!   [`Hasher`](std::hash::Hasher);
-//! * [`FrozenKey::digest`]: a SHA-256 [`KeyDigest`] that names the value in every
-//!   process, on every machine and in every release of the same
-//!   [`FORMAT_VERSION`];
-//! * [`Key<T>`]: a wrapper that is `Hash + Eq`, for `HashMap` and `HashSet`.
-//!
-//! A tensor's key is its element type, its shape and its elements in logical
-//! row-major order. Memory layout never matters: C order, Fortran order,
-//! transposed, stepped or reversed slices and broadcast views of equal values are
-//! equal keys with equal hashes and digests. Hashing, comparing and digesting a
-//! tensor of any layout allocates nothing.
+//! gives tensors, and the tuples, options, strings, vectors and structs around
+//! them, a *canonical encoding* through the [`FrozenKey`] trait, and derives from
+//! it everything a key needs: [`key_eq`](FrozenKey::key_eq),
+//! [`key_hash`](FrozenKey::key_hash) for any [`Hasher`](std::hash::Hasher), and a
+//! SHA-256 [`digest`](FrozenKey::digest).
 //!
 //! ```
 //! use std::collections::HashMap;
@@ -31,22 +18,98 @@
 //! seen.insert(Key::new((weights.clone(), 1)), "layer 1");
 //!
 //! // The transpose of the transpose: same values, Fortran order in memory.
-//! let same = weights.t().to_owned().reversed_axes();
+//! let same = weights.t().as_standard_layout().into_owned().reversed_axes();
+//! assert!(same.t().is_standard_layout());
 //! assert_eq!(seen[&Key::new((same, 1))], "layer 1");
 //!
-//! // A digest to name the tensor in a file or a shared cache.
+//! // A digest to name the tensor in a file name or a shared cache.
 //! println!("{}", weights.view().digest());
 //! ```
 //!
-//! Types that can change behind a map's back are not keys, and the compiler says
-//! so: `&mut T`, `ArrayViewMut`, raw views and pointers, `Cell`, `RefCell`,
-//! `Mutex`, `RwLock`, `OnceCell`, `OnceLock` and atomics.
+//! # Which key type?
+//!
+//! * [`Key<T>`] wraps any key value, such as `Key<Array2<f32>>` or
+//!   `Key<(Array2<f32>, u32, String)>`, and makes it `Hash + Eq`. It is the quick
+//!   way to key a map; each lookup hashes the whole value.
+//! * [`FrozenTensor<A, D>`] is an immutable, shared tensor that hashes once and
+//!   caches the result, so re-hashing is O(1). Use it for big tensors that are
+//!   looked up again and again. Maps keyed by it, or by `Key<Array…>`, can be
+//!   queried with a borrowed view of any layout through [`TensorQuery`], without
+//!   copying.
+//! * `#[derive(FrozenKey)]` (feature `derive`, on by default) makes your own
+//!   struct or enum a key with `Hash`, `Eq` and `digest()`, with attributes to skip
+//!   fields or choose the float policy per field. See [`macro@FrozenKey`].
+//!
+//! # Canonical or bitwise floats
+//!
+//! IEEE equality is not an equivalence (`NaN != NaN`), so it cannot key a map:
+//! a NaN-holding tensor would never find itself. By default floats are
+//! **canonical**: every NaN equals every other NaN (any sign, payload, quiet or
+//! signalling), `-0.0` equals `0.0`, and all other values compare by their bits.
+//! That is what "the same number" means for nearly every cache or de-duplication.
+//! When NaN payloads or the sign of zero carry meaning, wrap the value in
+//! [`Bitwise`] (or use `#[frozen_key(float = "bitwise")]` on a field): every bit
+//! pattern is then its own value. The policy is part of the key: the same floats
+//! under the two policies have different digests. Complex numbers follow the
+//! rules component-wise, and so do `f16`/`bf16` (feature `half`).
+//!
+//! # Layout independence
+//!
+//! A tensor's key is its element type, its shape and its elements in logical
+//! row-major order. Strides never enter it: C order, Fortran order, transposed
+//! views, stepped or reversed slices (`s![..;-2]`) and broadcast views with zero
+//! strides are equal keys when their values are equal, with equal hashes under
+//! *every* hasher (even ones like foldhash whose result depends on how input is
+//! split across `write` calls: the encoder cuts pieces by value, never by
+//! layout) and equal digests. Shape always counts (`[4]` differs from `[2, 2]`,
+//! a 0-d array from a 1-element one), element type always counts (`1.0f32`
+//! differs from the `u32` with the same bits), and the static dimension type does
+//! not (`Array2` and `ArrayD` of the same shape agree). Hashing, comparing and
+//! digesting a tensor allocates nothing, whatever its layout.
+//!
+//! # What a digest promises
+//!
+//! A [`KeyDigest`] is SHA-256 over a format tag, [`FORMAT_VERSION`] and the
+//! canonical encoding, which `SPEC.md` in the repository describes completely (a
+//! Python implementation written from it agrees on every golden vector). The same
+//! value has the same digest in every run, process and machine, on every platform,
+//! and in every release with the same format version. Any change to the encoding
+//! bumps the version, and that is a breaking release. Digests are for naming
+//! values (file names, shared caches, de-duplication across processes); the
+//! in-process hash of a `FrozenTensor` is keyed per process and is not.
+//!
+//! # Choosing a hasher for maps
+//!
+//! * `std`'s default `RandomState` (SipHash-1-3) is a sound default, and the one
+//!   to keep when keys may come from an adversary: `FrozenTensor` fingerprints
+//!   are keyed per process, so chosen tensors cannot be made to collide.
+//! * A fast hasher such as `foldhash` hashes big tensors several times faster
+//!   (the canonical encoding keeps results layout-independent with any hasher);
+//!   use it for trusted keys. `BENCHMARKS.md` has measurements.
+//! * For maps of big tensors looked up repeatedly, `FrozenTensor` makes the
+//!   choice matter little: the map hashes a cached 64-bit fingerprint.
+//!
+//! # What is not a key
+//!
+//! Types that could change behind a map's back are rejected at compile time, with
+//! a message that says why: `&mut T`, `ArrayViewMut`, raw views and pointers,
+//! `Cell`, `RefCell`, `UnsafeCell`, `Mutex`, `RwLock`, `OnceCell`, `OnceLock` and
+//! atomics.
 //!
 //! ```compile_fail
 //! use tensor_key::Key;
 //! let cell = std::cell::Cell::new(1u32);
-//! let _ = Key::new(cell);
+//! let _ = Key::new(cell); // error: `Cell<u32>` cannot be used as a tensor key
 //! ```
+//!
+//! # Features
+//!
+//! * `derive` (default): `#[derive(FrozenKey)]`.
+//! * `half`: `f16` and `bf16` elements.
+//! * `serde`: `Serialize`/`Deserialize` for [`KeyDigest`] (hex text or 32 bytes)
+//!   and [`FrozenTensor`].
+//! * `nalgebra`: nalgebra matrices, vectors and read-only views as keys, with the
+//!   digests of ndarray tensors of the same shape.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -77,8 +77,8 @@ impl<'q, A: FrozenKey + 'q, D: Dimension + 'q> Borrow<dyn TensorLookup<A, D> + '
 /// let mut labels: HashMap<FrozenTensor<f32, Ix2>, &str> = HashMap::new();
 /// labels.insert(image.view().freeze(), "cat");
 ///
-/// // Look the entry up with a view of other storage: reversed twice, same values.
-/// let flipped = image.slice(s![..;-1, ..]).to_owned();
+/// // Look the entry up through a negative stride into other storage: same values.
+/// let flipped = image.slice(s![..;-1, ..]).as_standard_layout().into_owned();
 /// let query = TensorQuery::new(flipped.slice(s![..;-1, ..]));
 /// assert_eq!(labels.get(query.as_key()), Some(&"cat"));
 ///

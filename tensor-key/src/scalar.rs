@@ -357,7 +357,7 @@ pub(crate) fn put_run<T: Scalar>(run: ArrayView1<'_, T>, enc: &mut Encoder<'_>) 
 }
 
 /// Strided run: gathered into the buffer in place, a buffer's worth at a time
-/// through ndarray's internal iteration (much faster than its `next()`).
+/// through the iterator's internal iteration (much faster than `next()`).
 fn put_strided<T: Scalar>(run: ArrayView1<'_, T>, enc: &mut Encoder<'_>) {
     // One loop per policy, so the policy is a constant inside each.
     match enc.floats() {
@@ -384,7 +384,9 @@ fn put_strided_as<T: Scalar>(
         }
         let (head, tail) = run.split_at(Axis(0), take);
         let mut at = 0;
-        head.for_each(|x| {
+        // `Iterator::for_each` on `iter()` keeps the logical order (ndarray's own
+        // `ArrayBase::for_each` visits elements in memory order).
+        head.iter().for_each(|x| {
             x.write_le(floats, &mut spare[at..at + T::SIZE]);
             at += T::SIZE;
         });

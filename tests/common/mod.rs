@@ -27,7 +27,10 @@ pub fn with_order<T: Clone + Default>(a: &ArrayD<T>, fortran: bool) -> ArrayD<T>
 /// Storage holding `a`'s values reversed along every axis, so that the view
 /// `reverse_all(&storage)` has negative strides and `a`'s logical values.
 pub fn reversed_storage<T: Clone + Default>(a: &ArrayD<T>) -> ArrayD<T> {
-    a.slice_each_axis(|_| Slice::new(0, None, -1)).to_owned()
+    // `as_standard_layout`: `to_owned` would keep the negative strides.
+    a.slice_each_axis(|_| Slice::new(0, None, -1))
+        .as_standard_layout()
+        .into_owned()
 }
 
 /// Reverses every axis of a view (negative strides).
