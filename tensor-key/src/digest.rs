@@ -25,7 +25,13 @@ use std::str::FromStr;
 pub struct KeyDigest([u8; 32]);
 
 impl KeyDigest {
-    /// Wraps 32 digest bytes.
+    /// Wraps 32 digest bytes (for example read back from storage).
+    ///
+    /// ```
+    /// use tensor_key::{FrozenKey, KeyDigest};
+    /// let d = 5u8.digest();
+    /// assert_eq!(KeyDigest::from_bytes(*d.as_bytes()), d);
+    /// ```
     pub const fn from_bytes(bytes: [u8; 32]) -> Self {
         KeyDigest(bytes)
     }

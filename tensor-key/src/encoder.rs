@@ -10,6 +10,22 @@ use std::hash::Hasher;
 /// encoding. Where the pieces are cut depends only on the encoded value, never on
 /// memory layout, so even hashers whose output depends on how input is split
 /// (foldhash, ahash) give equal hashes for equal keys.
+///
+/// ```
+/// use tensor_key::{FrozenKey, KeySink};
+///
+/// /// Counts bytes instead of storing them.
+/// struct Counter(usize);
+/// impl KeySink for Counter {
+///     fn write(&mut self, bytes: &[u8]) {
+///         self.0 += bytes.len();
+///     }
+/// }
+///
+/// let mut n = Counter(0);
+/// "abc".encode_into(&mut n);
+/// assert_eq!(n.0, 1 + 8 + 3); // tag, length, bytes
+/// ```
 pub trait KeySink {
     /// Appends `bytes` to the sink.
     fn write(&mut self, bytes: &[u8]);
@@ -42,6 +58,38 @@ impl<H: Hasher + ?Sized> KeySink for HasherSink<'_, H> {
 /// The encoder never allocates. It hands its sink pieces of 4096 bytes (the last
 /// one shorter); a packed block of scalars of 4096 bytes or more starts a new
 /// piece, so large contiguous tensors reach the sink straight from their memory.
+///
+/// # Implementing `FrozenKey` by hand
+///
+/// `#[derive(FrozenKey)]` writes this for you; by hand, frame the value and
+/// encode exactly as many parts as announced, and compare the same parts:
+///
+/// ```
+/// use ndarray::{array, Array1};
+/// use tensor_key::{Encoder, FloatPolicy, FrozenKey};
+///
+/// struct Sample {
+///     pixels: Array1<f32>,
+///     label: u16,
+///     cached_norm: f32, // derived from `pixels`: not part of the key
+/// }
+///
+/// impl FrozenKey for Sample {
+///     fn encode(&self, enc: &mut Encoder<'_>) {
+///         enc.begin_struct(2);
+///         self.pixels.encode(enc);
+///         self.label.encode(enc);
+///     }
+///     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
+///         self.pixels.key_eq_with(&other.pixels, floats) && self.label == other.label
+///     }
+/// }
+///
+/// let a = Sample { pixels: array![0.0, 1.0], label: 3, cached_norm: 1.0 };
+/// let b = Sample { pixels: array![-0.0, 1.0], label: 3, cached_norm: f32::NAN };
+/// assert!(a.key_eq(&b));
+/// assert_eq!(a.digest(), b.digest());
+/// ```
 pub struct Encoder<'s> {
     sink: &'s mut dyn KeySink,
     floats: FloatPolicy,
@@ -64,7 +112,9 @@ impl<'s> Encoder<'s> {
         self.end_piece();
     }
 
-    /// The float policy in force for the value being encoded.
+    /// The float policy in force for the value being encoded: canonical unless
+    /// an enclosing [`Bitwise`](crate::Bitwise) (or a derived field's `float`
+    /// attribute) chose otherwise.
     pub fn floats(&self) -> FloatPolicy {
         self.floats
     }
@@ -81,7 +131,8 @@ impl<'s> Encoder<'s> {
     }
 
     /// Starts a struct with `fields` fields; encode exactly that many values next,
-    /// in declaration order.
+    /// in declaration order. (Announcing a different count than you encode breaks
+    /// prefix-freedom: the encoder cannot check it.)
     pub fn begin_struct(&mut self, fields: usize) {
         self.put_tag(crate::format::tag::STRUCT);
         self.put_len(fields);

@@ -5,6 +5,11 @@
 ///
 /// A change to any encoding rule bumps this number, and a bump is a breaking
 /// release: digests computed under one version never match the other's.
+///
+/// ```
+/// // Store it beside persisted digests to detect a format change.
+/// assert_eq!(tensor_key::FORMAT_VERSION, 1);
+/// ```
 pub const FORMAT_VERSION: u8 = 1;
 
 /// Bytes hashed before the encoding when a digest is taken: the format name,

@@ -52,6 +52,12 @@ pub trait FrozenKey {
 
     /// Canonical equality under a float policy: true exactly when the encodings
     /// under `floats` are equal.
+    ///
+    /// ```
+    /// use tensor_key::{FloatPolicy, FrozenKey};
+    /// assert!(f32::NAN.key_eq_with(&-f32::NAN, FloatPolicy::Canonical));
+    /// assert!(!f32::NAN.key_eq_with(&-f32::NAN, FloatPolicy::Bitwise));
+    /// ```
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool;
 
     /// Canonical equality: every NaN equals every NaN, `-0.0 == 0.0`.
@@ -107,6 +113,13 @@ pub trait FrozenKey {
     }
 
     /// Writes the encoding into any [`KeySink`]; allocates nothing itself.
+    ///
+    /// ```
+    /// use tensor_key::FrozenKey;
+    /// let mut bytes = Vec::new(); // `Vec<u8>` is a sink
+    /// (1u8, true).encode_into(&mut bytes);
+    /// assert_eq!(bytes, (1u8, true).encoding());
+    /// ```
     fn encode_into(&self, sink: &mut dyn KeySink) {
         let mut enc = Encoder::new(sink);
         self.encode(&mut enc);

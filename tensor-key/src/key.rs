@@ -31,6 +31,15 @@ pub struct Key<T>(T);
 
 impl<T: FrozenKey> Key<T> {
     /// Wraps a value as a key.
+    ///
+    /// ```
+    /// use tensor_key::Key;
+    /// let k = Key::new((f64::NAN, "x"));
+    /// assert!(k == Key::new((-f64::NAN, "x")));
+    /// assert_eq!(k.get().1, "x");
+    /// let (nan, _) = k.into_inner();
+    /// assert!(nan.is_nan());
+    /// ```
     pub const fn new(value: T) -> Self {
         Key(value)
     }

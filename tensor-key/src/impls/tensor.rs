@@ -21,6 +21,21 @@ mod sealed {
 /// Mutable views (`ArrayViewMut`) and raw views are deliberately not key storage:
 /// whoever holds them could change the key while a map holds it. This trait is
 /// sealed.
+///
+/// ```compile_fail
+/// use ndarray::Array2;
+/// use tensor_key::Key;
+/// let mut a = Array2::<f32>::zeros((2, 2));
+/// let _ = Key::new(a.view_mut()); // error: mutable or raw array storage
+/// ```
+///
+/// ```
+/// use ndarray::Array2;
+/// use tensor_key::{Freeze, Key};
+/// let mut a = Array2::<f32>::zeros((2, 2));
+/// let _ = Key::new(a.view());           // a read-only view is fine
+/// let _ = Key::new(a.view_mut().freeze()); // or freeze a copy
+/// ```
 #[diagnostic::on_unimplemented(
     message = "an array with `{Self}` storage cannot be used as a tensor key",
     label = "mutable or raw array storage",
