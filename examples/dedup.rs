@@ -10,7 +10,8 @@
 //! only a tensor not yet in the set is copied (frozen) into it.
 //!
 //! For comparison, two other ways:
-//! * by SHA-256 digest (`HashSet<KeyDigest>`): the same count, slower;
+//! * by SHA-256 digest (`HashSet<KeyDigest>`): the same count, and names that
+//!   also hold in other processes (it keeps no tensors, only 32-byte names);
 //! * the naive "tuple of bits" key, `(Vec<usize> shape, Vec<u32> bits)` in
 //!   logical order: layout-independent too, but it treats other NaN payloads and
 //!   `-0.0` as new values, so it keeps more tensors than there are.
@@ -270,7 +271,8 @@ fn main() {
     );
     println!();
     println!(
-        "expected unique: {UNIQUE}; tensors copied into the set: {copies} (lookups copy nothing)"
+        "expected unique: {UNIQUE}; tensors copied into the set: {copies} (lookups copy nothing; \
+         the time above includes these copies)"
     );
     println!(
         "the naive key kept {} NaN-payload / -0.0 duplicates as distinct (expected {})",
