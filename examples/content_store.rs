@@ -514,8 +514,11 @@ fn raw_file(dtype: u8, ndim: u8, shape: &[u64], rest: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A damaged file: what was done to it, its bytes, and the error it must give.
+type Case = (&'static str, Vec<u8>, fn(&StoreError) -> bool);
+
 /// Malformed files and the error each must give.
-fn malformed_files(good: &[u8]) -> Vec<(&'static str, Vec<u8>, fn(&StoreError) -> bool)> {
+fn malformed_files(good: &[u8]) -> Vec<Case> {
     let mut wrong_magic = good.to_vec();
     wrong_magic[0] = b'X';
     let mut wrong_version = good.to_vec();
@@ -703,7 +706,7 @@ fn run() -> Result<usize, StoreError> {
     flipped[good.len() / 2] ^= 0x01;
     let (_, other, _) = &samples[4];
     let other_digest = other.digest();
-    let cases: [(&str, Vec<u8>, fn(&StoreError) -> bool); 3] = [
+    let cases: [Case; 3] = [
         ("truncated", good[..good.len() - 100].to_vec(), |e| {
             matches!(e, StoreError::Truncated { .. })
         }),
