@@ -1,6 +1,10 @@
 use ndarray::Array2;
-use tensor_key::Key;
+use tensor_key::FrozenKey;
+
+/// Accepts keys only.
+fn key<K: FrozenKey>(_: K) {}
+
 fn main() {
     let mut a = Array2::<f32>::zeros((2, 2));
-    let _ = Key::new(a.view_mut());
+    let _ = key(a.view_mut());
 }

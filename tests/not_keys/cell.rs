@@ -1,5 +1,9 @@
 use std::cell::Cell;
-use tensor_key::Key;
+use tensor_key::FrozenKey;
+
+/// Accepts keys only.
+fn key<K: FrozenKey>(_: K) {}
+
 fn main() {
-    let _ = Key::new(Cell::new(1u32));
+    let _ = key(Cell::new(1u32));
 }

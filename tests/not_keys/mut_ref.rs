@@ -1,5 +1,9 @@
-use tensor_key::Key;
+use tensor_key::FrozenKey;
+
+/// Accepts keys only.
+fn key<K: FrozenKey>(_: K) {}
+
 fn main() {
     let mut x = 1.0f32;
-    let _ = Key::new(&mut x);
+    let _ = key(&mut x);
 }

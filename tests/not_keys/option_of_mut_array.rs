@@ -1,8 +1,10 @@
 use ndarray::Array2;
-use std::collections::HashMap;
-use tensor_key::Key;
+use tensor_key::FrozenKey;
+
+/// Accepts keys only.
+fn key<K: FrozenKey>(_: K) {}
+
 fn main() {
     let mut a = Array2::<f32>::zeros((2, 2));
-    let mut map = HashMap::new();
-    map.insert(Key::new(Some(&mut a)), 1);
+    key(Some(&mut a));
 }
