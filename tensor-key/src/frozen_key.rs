@@ -166,6 +166,17 @@ pub trait FrozenKey {
         }
     }
 
+    /// Canonical equality of two slices, element by element; scalars compare in
+    /// bulk.
+    #[doc(hidden)]
+    #[inline]
+    fn __slice_eq(a: &[Self], b: &[Self], floats: FloatPolicy, _: Internal) -> bool
+    where
+        Self: Sized,
+    {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.key_eq_with(y, floats))
+    }
+
     /// Writes the elements of a `rows x cols` matrix stored column by column
     /// (`m[j * rows + i]` is element `(i, j)`) in row-major order, inside an
     /// element block. Scalars transpose through a tile.

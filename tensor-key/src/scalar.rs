@@ -23,6 +23,27 @@ pub(crate) unsafe trait Scalar: Copy {
     fn eq_under(self, other: Self, floats: FloatPolicy) -> bool;
     /// True when the in-memory bytes of `items` already are their encoding.
     fn native_is_encoding(items: &[Self], floats: FloatPolicy) -> bool;
+    /// True when equal bytes in memory mean equal keys and unequal bytes unequal
+    /// keys under `floats` (integers always; floats only bit for bit).
+    const BYTES_ARE_IDENTITY: bool;
+}
+
+/// Canonical equality of two slices of scalars: a byte comparison where bytes
+/// are identity, otherwise a comparison without early exit inside blocks of 64,
+/// so that it vectorizes.
+#[inline]
+pub(crate) fn slice_eq<T: Scalar>(a: &[T], b: &[T], floats: FloatPolicy) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if T::BYTES_ARE_IDENTITY || floats == FloatPolicy::Bitwise {
+        return native_bytes(a) == native_bytes(b);
+    }
+    a.chunks(64).zip(b.chunks(64)).all(|(x, y)| {
+        x.iter().zip(y).fold(true, |eq, (p, q)| {
+            eq & p.eq_under(*q, FloatPolicy::Canonical)
+        })
+    })
 }
 
 /// Views scalars as their in-memory bytes.
@@ -41,6 +62,7 @@ macro_rules! int_scalar {
         // SAFETY: primitive integers have no padding.
         unsafe impl Scalar for $t {
             const SIZE: usize = std::mem::size_of::<$wire>();
+            const BYTES_ARE_IDENTITY: bool = true;
             #[inline]
             fn tag(_: FloatPolicy) -> u8 {
                 $tag
@@ -79,6 +101,7 @@ int_scalar! {
 // SAFETY: bool is one byte, 0 or 1.
 unsafe impl Scalar for bool {
     const SIZE: usize = 1;
+    const BYTES_ARE_IDENTITY: bool = true;
     fn tag(_: FloatPolicy) -> u8 {
         tag::BOOL
     }
@@ -98,6 +121,7 @@ unsafe impl Scalar for bool {
 // SAFETY: char is a u32 holding a Unicode scalar value.
 unsafe impl Scalar for char {
     const SIZE: usize = 4;
+    const BYTES_ARE_IDENTITY: bool = true;
     fn tag(_: FloatPolicy) -> u8 {
         tag::CHAR
     }
@@ -135,12 +159,17 @@ pub(crate) trait Float: Copy {
         }
     }
 
-    /// Equality of encoded bits, without computing them.
+    /// IEEE equality (`-0.0 == 0.0`, NaN unequal to everything).
+    fn ieee_eq(self, other: Self) -> bool;
+
+    /// Equality of encoded bits, without computing them: canonically, two floats
+    /// are equal when IEEE says so or both are NaN, a branch-free test that
+    /// vectorizes.
     #[inline]
     fn eq_under(self, other: Self, floats: FloatPolicy) -> bool {
         match floats {
             FloatPolicy::Bitwise => self.bits() == other.bits(),
-            FloatPolicy::Canonical => self.encoded_bits(floats) == other.encoded_bits(floats),
+            FloatPolicy::Canonical => self.ieee_eq(other) | (self.is_nan() & other.is_nan()),
         }
     }
 
@@ -164,6 +193,10 @@ pub(crate) trait Float: Copy {
 /// it at about a third of the speed).
 #[inline]
 pub(crate) fn none_dirty<T: Copy>(items: &[T], dirty: impl Fn(T) -> bool) -> bool {
+    // Small keys: not worth the feature check and the call.
+    if items.len() < 64 {
+        return none_dirty_fold(items, dirty);
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512f") {
         // SAFETY: the CPU supports AVX-512F, checked just above.
@@ -209,11 +242,17 @@ macro_rules! float_scalar {
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
             }
+            #[inline]
+            #[allow(clippy::float_cmp)]
+            fn ieee_eq(self, other: Self) -> bool {
+                self == other
+            }
         }
 
         // SAFETY: IEEE floats are plain bits with no padding.
         unsafe impl Scalar for $t {
             const SIZE: usize = std::mem::size_of::<$t>();
+            const BYTES_ARE_IDENTITY: bool = false;
             #[inline]
             fn tag(floats: FloatPolicy) -> u8 {
                 float_tag($tag, floats)
@@ -236,6 +275,7 @@ macro_rules! float_scalar {
         // so it has no padding.
         unsafe impl Scalar for Complex<$t> {
             const SIZE: usize = 2 * std::mem::size_of::<$t>();
+            const BYTES_ARE_IDENTITY: bool = false;
             #[inline]
             fn tag(floats: FloatPolicy) -> u8 {
                 float_tag($ctag, floats)
@@ -281,11 +321,16 @@ macro_rules! half_scalar {
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
             }
+            #[inline]
+            fn ieee_eq(self, other: Self) -> bool {
+                self == other
+            }
         }
 
         // SAFETY: `f16` and `bf16` are `repr(transparent)` over `u16`.
         unsafe impl Scalar for $t {
             const SIZE: usize = 2;
+            const BYTES_ARE_IDENTITY: bool = false;
             #[inline]
             fn tag(floats: FloatPolicy) -> u8 {
                 float_tag($tag, floats)
@@ -335,17 +380,9 @@ pub(crate) fn block_header<T: Scalar>(count: usize, enc: &mut Encoder<'_>) {
 /// Writes one scalar's element encoding (no tag).
 #[inline]
 pub(crate) fn put_scalar<T: Scalar>(x: T, enc: &mut Encoder<'_>) {
-    let floats = enc.floats();
-    let spare = enc.spare();
-    if spare.len() >= T::SIZE {
-        x.write_le(floats, spare);
-        enc.commit(T::SIZE);
-    } else {
-        // The element straddles two pieces.
-        let mut tmp = [0u8; 16];
-        x.write_le(floats, &mut tmp);
-        enc.put(&tmp[..T::SIZE]);
-    }
+    let mut bytes = [0u8; 16];
+    x.write_le(enc.floats(), &mut bytes);
+    enc.put(&bytes[..T::SIZE]);
 }
 
 /// Writes the element encodings of a run of scalars in logical order.
@@ -469,9 +506,14 @@ pub(crate) fn put_slice<T: Scalar>(items: &[T], enc: &mut Encoder<'_>) {
             }
             rest = tail;
         } else {
-            let room = (enc.spare().len() / T::SIZE).clamp(1, rest.len());
+            // Up to the end of the current piece (or of the run).
+            let room = (enc.room() / T::SIZE).clamp(1, rest.len());
             let (head, tail) = rest.split_at(room);
-            put_iter(head.iter().copied(), enc);
+            if T::native_is_encoding(head, floats) {
+                enc.put(native_bytes(head));
+            } else {
+                put_iter(head.iter().copied(), enc);
+            }
             rest = tail;
         }
     }

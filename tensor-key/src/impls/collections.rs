@@ -4,6 +4,7 @@ use crate::FrozenKey;
 use crate::encoder::Encoder;
 use crate::format::tag;
 use crate::frozen_key::encode_block;
+use crate::frozen_key::sealed::Internal;
 use crate::policy::FloatPolicy;
 use ndarray::ArrayView1;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -29,7 +30,7 @@ impl<T: FrozenKey> FrozenKey for [T] {
         encode_seq(&[self], enc);
     }
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
-        seq_eq(self.iter(), other.iter(), floats)
+        T::__slice_eq(self, other, floats, Internal(()))
     }
 }
 
@@ -38,7 +39,7 @@ impl<T: FrozenKey, const N: usize> FrozenKey for [T; N] {
         encode_seq(&[self], enc);
     }
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
-        seq_eq(self.iter(), other.iter(), floats)
+        T::__slice_eq(self, other, floats, Internal(()))
     }
 }
 
@@ -47,7 +48,7 @@ impl<T: FrozenKey> FrozenKey for Vec<T> {
         encode_seq(&[self], enc);
     }
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
-        seq_eq(self.iter(), other.iter(), floats)
+        T::__slice_eq(self, other, floats, Internal(()))
     }
 }
 

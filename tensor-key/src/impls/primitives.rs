@@ -37,6 +37,10 @@ macro_rules! scalar_key {
             fn __encode_column_major(m: &[Self], rows: usize, cols: usize, enc: &mut Encoder<'_>, _: Internal) {
                 scalar::put_column_major(m, rows, cols, enc);
             }
+            #[inline]
+            fn __slice_eq(a: &[Self], b: &[Self], floats: FloatPolicy, _: Internal) -> bool {
+                scalar::slice_eq(a, b, floats)
+            }
         }
     )*};
 }
