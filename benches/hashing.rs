@@ -47,6 +47,7 @@ struct Inputs {
     c_copy: Array2<f32>,
     fortran: Array2<f32>,
     transposed_store: Array2<f32>,
+    stepped_rows_store: Array2<f32>,
     stepped_store: Array2<f32>,
     bytes: Vec<u8>,
 }
@@ -57,6 +58,8 @@ impl Inputs {
         let mut fortran = Array2::<f32>::zeros((rows, cols).f());
         fortran.assign(&c);
         let transposed_store = c.t().as_standard_layout().into_owned();
+        let mut stepped_rows_store = Array2::<f32>::zeros((2 * rows, cols));
+        stepped_rows_store.slice_mut(s![..;2, ..]).assign(&c);
         let mut stepped_store = Array2::<f32>::zeros((rows, 2 * cols));
         stepped_store.slice_mut(s![.., ..;2]).assign(&c);
         let bytes = c.iter().flat_map(|x| x.to_le_bytes()).collect();
@@ -65,6 +68,7 @@ impl Inputs {
             c,
             fortran,
             transposed_store,
+            stepped_rows_store,
             stepped_store,
             bytes,
         }
@@ -72,15 +76,21 @@ impl Inputs {
     fn transposed(&self) -> ArrayView2<'_, f32> {
         self.transposed_store.t()
     }
-    fn stepped(&self) -> ArrayView2<'_, f32> {
+    /// Every other row of a taller array: rows stay contiguous.
+    fn stepped_rows(&self) -> ArrayView2<'_, f32> {
+        self.stepped_rows_store.slice(s![..;2, ..])
+    }
+    /// Every other column of a wider array: no element is next to the next one.
+    fn stepped_cols(&self) -> ArrayView2<'_, f32> {
         self.stepped_store.slice(s![.., ..;2])
     }
-    fn layouts(&self) -> [(&'static str, ArrayView2<'_, f32>); 4] {
+    fn layouts(&self) -> [(&'static str, ArrayView2<'_, f32>); 5] {
         [
             ("contiguous", self.c.view()),
             ("fortran", self.fortran.view()),
             ("transposed", self.transposed()),
-            ("stepped", self.stepped()),
+            ("stepped_rows", self.stepped_rows()),
+            ("stepped_cols", self.stepped_cols()),
         ]
     }
 }

@@ -58,9 +58,9 @@ def main():
         ("contiguous 1M f32, foldhash, vs raw bytes into foldhash", r(f"foldhash/contiguous/{one_m}", f"foldhash/raw_bytes/{one_m}"), "≤", 1.5),
         ("contiguous 1M f32 digest vs raw sha2", r(f"digest/contiguous/{one_m}", f"digest/raw_sha2/{one_m}"), "≤", 1.05),
     ]
-    for layout in ("fortran", "transposed", "stepped"):
-        targets.append((f"{layout} 1M f32, DefaultHasher, vs contiguous", r(f"sip/{layout}/{one_m}", f"sip/contiguous/{one_m}"), "≤", 2.0))
-        targets.append((f"{layout} 1M f32 digest vs contiguous", r(f"digest/{layout}/{one_m}", f"digest/contiguous/{one_m}"), "≤", 2.0))
+    for layout in ("fortran", "transposed", "stepped_rows", "stepped_cols"):
+        targets.append((f"{layout.replace('_', ' ')} 1M f32, DefaultHasher, vs contiguous", r(f"sip/{layout}/{one_m}", f"sip/contiguous/{one_m}"), "≤", 2.0))
+        targets.append((f"{layout.replace('_', ' ')} 1M f32 digest vs contiguous", r(f"digest/{layout}/{one_m}", f"digest/contiguous/{one_m}"), "≤", 2.0))
     targets.append(("4x4 f32 `Key<Array2<f32>>` lookup (100k map) vs `[u32; 16]` key", r("lookup_4x4/key_array2", "lookup_4x4/u32x16_baseline"), "≤", 2.0))
     targets.append(("`mapv(OrderedFloat)` + ndarray Hash vs ours, 1M, DefaultHasher (speed-up)", r(f"sip/ordered_float/{one_m}", f"sip/contiguous/{one_m}"), "≥", 3.5))
     rehash = m.get(f"frozen_rehash/cached/{big}")
