@@ -29,24 +29,9 @@ const TOTAL: usize = 20_000;
 const DUPLICATES: usize = 6_000;
 const UNIQUE: usize = TOTAL - DUPLICATES;
 
-/// A small xorshift64 generator: deterministic, no dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    /// Uniform in [-1, 1).
-    fn next_f32(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
+#[path = "support/xorshift.rs"]
+mod xorshift;
+use xorshift::XorShift;
 
 /// How an item's storage is viewed to give its tensor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,24 +22,9 @@ const SIDE: usize = 48;
 const BASES: usize = 6;
 const CONFIGS: [u32; 2] = [3, 5];
 
-/// A small xorshift64 generator: deterministic, no dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    /// Uniform in [-1, 1).
-    fn next_f32(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
+#[path = "support/xorshift.rs"]
+mod xorshift;
+use xorshift::XorShift;
 
 /// The expensive function: `20 * config` rounds of 5-point smoothing with
 /// clamped edges, skipping (and so filling in) missing values. Reads by logical index, so the result does not depend on the
