@@ -51,6 +51,17 @@ impl Field<'_> {
 }
 
 impl<'a> Input<'a> {
+    /// Every field that is part of the key, across all variants of an enum.
+    pub(crate) fn keyed_fields(&self) -> Vec<&Field<'a>> {
+        match &self.body {
+            Body::Struct(fields) => Field::keyed(fields).collect(),
+            Body::Enum(variants) => variants
+                .iter()
+                .flat_map(|v| Field::keyed(&v.fields))
+                .collect(),
+        }
+    }
+
     /// Builds the model, collecting every attribute error into `errors`.
     pub(crate) fn from_syn(input: &'a DeriveInput, errors: &mut Errors) -> Option<Self> {
         let attrs = attr::Container::from_attrs(&input.attrs, errors);

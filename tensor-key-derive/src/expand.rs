@@ -338,14 +338,11 @@ fn inferred_bounds(input: &Input<'_>, krate: &Path) -> Vec<WherePredicate> {
         used: vec![false; params.len()],
         params,
     };
-    let fields: Vec<&Field<'_>> = match &input.body {
-        Body::Struct(fields) => Field::keyed(fields).collect(),
-        Body::Enum(variants) => variants
-            .iter()
-            .flat_map(|v| Field::keyed(&v.fields))
-            .collect(),
-    };
-    for field in fields.into_iter().filter(|f| f.attrs.with.is_none()) {
+    for field in input
+        .keyed_fields()
+        .into_iter()
+        .filter(|f| f.attrs.with.is_none())
+    {
         finder.visit_type(field.ty);
     }
     finder

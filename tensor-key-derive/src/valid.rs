@@ -5,19 +5,12 @@
 //! visibly allow mutation through `&self`; the trait bounds emitted by `expand`
 //! catch what syntax cannot see (aliases, generic parameters, foreign types).
 
-use crate::ast::{Body, Field, Input};
+use crate::ast::{Field, Input};
 use crate::attr::Errors;
 use syn::{GenericArgument, PathArguments, Type};
 
 pub(crate) fn check(input: &Input<'_>, errors: &mut Errors) {
-    let fields: Vec<&Field<'_>> = match &input.body {
-        Body::Struct(fields) => Field::keyed(fields).collect(),
-        Body::Enum(variants) => variants
-            .iter()
-            .flat_map(|v| Field::keyed(&v.fields))
-            .collect(),
-    };
-    for field in fields {
+    for field in input.keyed_fields() {
         scan(field.ty, field, errors);
     }
 }
