@@ -5,7 +5,7 @@
 mod common;
 
 use common::hashes;
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Debug;
@@ -68,11 +68,7 @@ fn small_string() -> impl Strategy<Value = String> {
 }
 
 fn tensor() -> impl Strategy<Value = ArrayD<f32>> {
-    prop::collection::vec(0usize..3, 0..=3).prop_flat_map(|shape| {
-        let n: usize = shape.iter().product();
-        prop::collection::vec(float(), n)
-            .prop_map(move |v| ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap())
-    })
+    common::tensor_of(3, 3, float)
 }
 
 proptest! {

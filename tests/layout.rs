@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use ndarray::{Array, Array1, Array2, ArrayD, Axis, IxDyn, ShapeBuilder, array, s};
+use ndarray::{Array, Array1, Array2, ArrayD, Axis, ShapeBuilder, array, s};
 use proptest::prelude::*;
 use tensor_key::{Bitwise, FrozenKey, Key};
 
@@ -42,11 +42,7 @@ fn float() -> impl Strategy<Value = f32> {
 }
 
 fn tensor() -> impl Strategy<Value = ArrayD<f32>> {
-    prop::collection::vec(0usize..5, 0..=4).prop_flat_map(|shape| {
-        let n: usize = shape.iter().product();
-        prop::collection::vec(float(), n)
-            .prop_map(move |v| ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap())
-    })
+    common::tensor_of(4, 5, float)
 }
 
 proptest! {

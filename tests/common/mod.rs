@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use ndarray::{ArrayD, IxDyn, ShapeBuilder, Slice, SliceInfoElem};
+use proptest::prelude::*;
 use std::hash::{BuildHasher, Hasher};
 use tensor_key::FrozenKey;
 
@@ -73,4 +74,18 @@ pub fn full(ndim: usize) -> Vec<SliceInfoElem> {
         };
         ndim
     ]
+}
+
+/// Random tensors of rank up to `max_rank`, extents below `extent_below`, with
+/// elements drawn from the strategy `elements` makes.
+pub fn tensor_of<T: std::fmt::Debug + Clone, S: Strategy<Value = T>>(
+    max_rank: usize,
+    extent_below: usize,
+    elements: fn() -> S,
+) -> impl Strategy<Value = ArrayD<T>> {
+    prop::collection::vec(0..extent_below, 0..=max_rank).prop_flat_map(move |shape| {
+        let n: usize = shape.iter().product();
+        prop::collection::vec(elements(), n)
+            .prop_map(move |v| ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap())
+    })
 }
