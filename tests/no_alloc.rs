@@ -1,7 +1,10 @@
 //! Encoding, hashing, `key_eq` and `digest` of tensors in any layout allocate
 //! nothing: a counting global allocator proves it.
 
-use ndarray::{Array, Array2, ArrayD, IxDyn, ShapeBuilder, s};
+use ndarray::{
+    Array, Array2, ArrayD, ArrayViewD, Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn,
+    ShapeBuilder, s,
+};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hash::{BuildHasher, Hasher};
@@ -126,4 +129,124 @@ fn view_lookups_allocate_nothing() {
         assert_eq!(map.get(TensorQuery::new(missing.view()).as_key()), None);
     });
     assert_eq!(n, 0, "{n} allocations during view lookups");
+}
+
+/// The shape used at each rank: small extents, with 1s in the middle so that
+/// axis dropping and merging are exercised.
+fn grid_shape(rank: usize) -> Vec<usize> {
+    [3, 2, 1, 4, 2, 3, 1, 2][..rank].to_vec()
+}
+
+/// Calls `check(family, view, standard)` for every layout family at one shape,
+/// each view paired with a C-order copy of the same values: C order, Fortran
+/// order, permuted axes, reversed and stepped, broadcast (zero strides) and
+/// empty. The views keep their strides (`to_owned` would not).
+fn for_each_layout_family(
+    shape: &[usize],
+    mut check: impl FnMut(&str, ArrayViewD<'_, f32>, ArrayViewD<'_, f32>),
+) {
+    let rank = shape.len();
+    let value = |i: &[usize]| -> f32 {
+        let n = i.iter().fold(0usize, |acc, &x| acc * 7 + x);
+        match n % 11 {
+            3 => f32::NAN,
+            5 => -0.0,
+            _ => n as f32,
+        }
+    };
+    let c = ArrayD::from_shape_fn(IxDyn(shape), |i| value(i.slice()));
+    let mut f = ArrayD::<f32>::zeros(IxDyn(shape).f());
+    f.assign(&c);
+    let mut axes: Vec<usize> = (0..rank).collect();
+    axes.rotate_left(rank.min(1));
+    let permuted = c.view().permuted_axes(IxDyn(&axes));
+    let doubled: Vec<usize> = shape.iter().map(|&n| 2 * n).collect();
+    let store = ArrayD::from_shape_fn(IxDyn(&doubled), |i| value(i.slice()));
+    let stepped = store.slice_each_axis(|_| ndarray::Slice::new(0, None, -2));
+    let mut base_shape = shape.to_vec();
+    if let Some(first) = base_shape.first_mut() {
+        *first = 1;
+    }
+    let base = ArrayD::from_shape_fn(IxDyn(&base_shape), |i| value(i.slice()));
+    let broadcast = base.broadcast(IxDyn(shape)).unwrap();
+    let mut empty_shape = shape.to_vec();
+    if let Some(last) = empty_shape.last_mut() {
+        *last = 0;
+    }
+    let empty = ArrayD::<f32>::zeros(IxDyn(&empty_shape));
+    for (family, view) in [
+        ("C order", c.view()),
+        ("Fortran order", f.view()),
+        ("permuted", permuted),
+        ("reversed and stepped", stepped),
+        ("broadcast", broadcast),
+        ("empty", empty.view()),
+    ] {
+        let standard = view.as_standard_layout().into_owned();
+        check(family, view, standard.view());
+    }
+}
+
+/// Encoding, hashing, `key_eq` and digests through every dimension type that
+/// ndarray has for `rank` (fixed `Ix0`..`Ix6` and `IxDyn`), and through
+/// `Key` and `FrozenTensor` wrappers.
+#[test]
+fn every_rank_and_layout_allocates_nothing() {
+    for rank in 0..=8 {
+        for_each_layout_family(&grid_shape(rank), |family, view, standard| {
+            let name = format!("rank {rank}, {family}");
+            assert_no_allocation(&format!("{name}, IxDyn view"), &view, &standard);
+            let owned = view.to_owned();
+            assert_no_allocation(
+                &format!("{name}, IxDyn array"),
+                &owned,
+                &standard.to_owned(),
+            );
+            let key = tensor_key::Key::new(view.clone());
+            assert_no_allocation(
+                &format!("{name}, Key of a view"),
+                &key,
+                &tensor_key::Key::new(standard.clone()),
+            );
+            let frozen = tensor_key::FrozenTensor::new(view.to_owned());
+            let frozen_f = {
+                let mut f = ArrayD::<f32>::zeros(IxDyn(view.shape()).f());
+                f.assign(&view);
+                tensor_key::FrozenTensor::new(f)
+            };
+            assert_no_allocation(&format!("{name}, FrozenTensor"), &frozen, &frozen_f);
+            macro_rules! fixed {
+                ($($n:literal => $ix:ty),*) => {$(
+                    if rank == $n {
+                        let v = view.clone().into_dimensionality::<$ix>().unwrap();
+                        let s = standard.clone().into_dimensionality::<$ix>().unwrap();
+                        assert_no_allocation(&format!("{name}, fixed rank"), &v, &s);
+                    }
+                )*};
+            }
+            fixed!(0 => Ix0, 1 => Ix1, 2 => Ix2, 3 => Ix3, 4 => Ix4, 5 => Ix5, 6 => Ix6);
+        });
+    }
+}
+
+/// Looking a dynamic-rank tensor up by a view of another layout allocates
+/// nothing at any rank (the lookup traits compare without making views).
+#[test]
+fn dynamic_rank_lookups_allocate_nothing() {
+    use std::collections::{HashMap, HashSet};
+    use tensor_key::{Freeze, FrozenTensor, Key, TensorQuery};
+    for rank in 0..=8 {
+        for_each_layout_family(&grid_shape(rank), |family, view, standard| {
+            let mut frozen: HashSet<FrozenTensor<f32, IxDyn>> = HashSet::new();
+            frozen.insert(standard.freeze());
+            let mut keyed: HashMap<Key<ArrayD<f32>>, u8> = HashMap::new();
+            keyed.insert(Key::new(standard.to_owned()), 1);
+            let query = TensorQuery::new(view.clone());
+            let n = allocations_during(|| {
+                assert!(frozen.contains(query.as_key()));
+                assert_eq!(keyed.get(query.as_array_key()), Some(&1));
+            });
+            assert_eq!(n, 0, "rank {rank}, {family}: {n} allocations");
+        });
+    }
 }

@@ -2,8 +2,8 @@
 
 use crate::digest::{KeyDigest, Sha256Sink};
 use crate::encoder::{Encoder, HasherSink, KeySink};
+use crate::kernels::strided::TensorRef;
 use crate::policy::FloatPolicy;
-use ndarray::ArrayView1;
 use std::hash::Hasher;
 
 pub(crate) mod sealed {
@@ -154,61 +154,62 @@ pub trait FrozenKey {
         self.encode(enc);
     }
 
-    /// Writes a run of elements, in logical order, inside an element block.
+    /// Writes the elements of a tensor (or sequence), in logical row-major
+    /// order, inside an element block; scalars take the bulk paths.
     #[doc(hidden)]
     #[inline]
-    fn __encode_run(run: ArrayView1<'_, Self>, enc: &mut Encoder<'_>, _: Internal)
+    fn __encode_elements(t: TensorRef<'_, Self>, enc: &mut Encoder<'_>, i: Internal)
     where
         Self: Sized,
     {
-        for x in run {
-            x.__encode_element(enc, Internal(()));
-        }
-    }
-
-    /// Canonical equality of two slices, element by element; scalars compare in
-    /// bulk.
-    #[doc(hidden)]
-    #[inline]
-    fn __slice_eq(a: &[Self], b: &[Self], floats: FloatPolicy, _: Internal) -> bool
-    where
-        Self: Sized,
-    {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.key_eq_with(y, floats))
-    }
-
-    /// Writes the elements of a `rows x cols` matrix stored column by column
-    /// (`m[j * rows + i]` is element `(i, j)`) in row-major order, inside an
-    /// element block. Scalars transpose through a tile.
-    #[doc(hidden)]
-    fn __encode_column_major(
-        m: &[Self],
-        rows: usize,
-        cols: usize,
-        enc: &mut Encoder<'_>,
-        i: Internal,
-    ) where
-        Self: Sized,
-    {
-        for r in 0..rows {
-            for x in m[r..].iter().step_by(rows).take(cols) {
+        t.for_each_run(|run| {
+            for x in run.iter() {
                 x.__encode_element(enc, i);
             }
-        }
+        });
+    }
+
+    /// Canonical equality of the elements of two tensors (or sequences),
+    /// element by element; scalars compare in bulk.
+    #[doc(hidden)]
+    #[inline]
+    fn __elements_eq(
+        a: TensorRef<'_, Self>,
+        b: TensorRef<'_, Self>,
+        floats: FloatPolicy,
+        _: Internal,
+    ) -> bool
+    where
+        Self: Sized,
+    {
+        a.zip_runs(&b, |x, y| {
+            x.iter()
+                .zip(y.iter())
+                .all(|(p, q)| p.key_eq_with(q, floats))
+        })
     }
 }
 
-/// Encodes an element block of `count` elements: header, then the runs in
-/// order. Shared by sequences and tensors.
-pub(crate) fn encode_block<'a, T: FrozenKey + 'a>(
+/// Encodes an element block: header, then the elements of each part in order.
+/// Shared by sequences and tensors.
+pub(crate) fn encode_block<T: FrozenKey>(
     count: usize,
-    runs: impl IntoIterator<Item = ArrayView1<'a, T>>,
+    parts: &[TensorRef<'_, T>],
     enc: &mut Encoder<'_>,
 ) {
     T::__element_block(count, enc, Internal(()));
-    for run in runs {
-        T::__encode_run(run, enc, Internal(()));
+    for part in parts {
+        T::__encode_elements(*part, enc, Internal(()));
     }
+}
+
+/// Canonical equality of two slices of keys.
+#[inline]
+pub(crate) fn slice_key_eq<T: FrozenKey>(a: &[T], b: &[T], floats: FloatPolicy) -> bool {
+    a.len() == b.len()
+        && TensorRef::with_slice(a, |a| {
+            TensorRef::with_slice(b, |b| T::__elements_eq(a, b, floats, Internal(())))
+        })
 }
 
 /// Implements `FrozenKey` for a type by delegating everything, element hooks

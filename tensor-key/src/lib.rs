@@ -120,6 +120,7 @@ mod format;
 mod frozen;
 mod frozen_key;
 mod impls;
+mod kernels;
 mod key;
 #[cfg(feature = "nalgebra")]
 mod nalgebra_impls;

@@ -6,8 +6,8 @@
 
 use crate::FrozenKey;
 use crate::encoder::Encoder;
-use crate::format::tag;
-use crate::frozen_key::sealed::Internal;
+use crate::impls::{encode_tensor, tensor_eq};
+use crate::kernels::strided::TensorRef;
 use crate::policy::FloatPolicy;
 use nalgebra::{ArrayStorage, Const, Dim, Dyn, Matrix, RawStorage, VecStorage, ViewStorage};
 
@@ -23,42 +23,24 @@ mod sealed {
     note = "a mutable view could change the key while a map holds it",
     note = "use `.as_view()` for a read-only view or `.clone_owned()` for a copy"
 )]
-pub trait MatrixKeyStorage<T, R: Dim, C: Dim>: RawStorage<T, R, C> + sealed::Sealed {
-    /// The elements in column-major order, when stored contiguously.
-    #[doc(hidden)]
-    fn column_major(&self) -> Option<&[T]>;
-}
+pub trait MatrixKeyStorage<T, R: Dim, C: Dim>: RawStorage<T, R, C> + sealed::Sealed {}
 
 impl<T, const R: usize, const C: usize> sealed::Sealed for ArrayStorage<T, R, C> {}
 impl<T, const R: usize, const C: usize> MatrixKeyStorage<T, Const<R>, Const<C>>
     for ArrayStorage<T, R, C>
 {
-    fn column_major(&self) -> Option<&[T]> {
-        Some(self.as_slice())
-    }
 }
 
 // Mirrors nalgebra's own `RawStorage` impls for `VecStorage`: dynamic rows, or
 // static rows with dynamic columns.
 impl<T, R: Dim, C: Dim> sealed::Sealed for VecStorage<T, R, C> {}
-impl<T, C: Dim> MatrixKeyStorage<T, Dyn, C> for VecStorage<T, Dyn, C> {
-    fn column_major(&self) -> Option<&[T]> {
-        Some(self.as_slice())
-    }
-}
-impl<T, const R: usize> MatrixKeyStorage<T, Const<R>, Dyn> for VecStorage<T, Const<R>, Dyn> {
-    fn column_major(&self) -> Option<&[T]> {
-        Some(self.as_slice())
-    }
-}
+impl<T, C: Dim> MatrixKeyStorage<T, Dyn, C> for VecStorage<T, Dyn, C> {}
+impl<T, const R: usize> MatrixKeyStorage<T, Const<R>, Dyn> for VecStorage<T, Const<R>, Dyn> {}
 
 impl<T, R: Dim, C: Dim, RS: Dim, CS: Dim> sealed::Sealed for ViewStorage<'_, T, R, C, RS, CS> {}
 impl<T, R: Dim, C: Dim, RS: Dim, CS: Dim> MatrixKeyStorage<T, R, C>
     for ViewStorage<'_, T, R, C, RS, CS>
 {
-    fn column_major(&self) -> Option<&[T]> {
-        None
-    }
 }
 
 impl<T, R, C, S> FrozenKey for Matrix<T, R, C, S>
@@ -69,28 +51,34 @@ where
     S: MatrixKeyStorage<T, R, C>,
 {
     fn encode(&self, enc: &mut Encoder<'_>) {
-        let (rows, cols) = self.shape();
-        enc.put_tag(tag::TENSOR);
-        enc.put_len(2);
-        enc.put_len(rows);
-        enc.put_len(cols);
-        T::__element_block(rows * cols, enc, Internal(()));
-        match self.data.column_major() {
-            Some(m) => T::__encode_column_major(m, rows, cols, enc, Internal(())),
-            None => {
-                for i in 0..rows {
-                    for j in 0..cols {
-                        self[(i, j)].__encode_element(enc, Internal(()));
-                    }
-                }
-            }
-        }
+        with_tensor(self, |t| encode_tensor(t, enc));
     }
 
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
-        let (rows, cols) = self.shape();
-        other.shape() == (rows, cols)
-            && (0..cols)
-                .all(|j| (0..rows).all(|i| self[(i, j)].key_eq_with(&other[(i, j)], floats)))
+        with_tensor(self, |a| with_tensor(other, |b| tensor_eq(a, b, floats)))
     }
+}
+
+/// Runs `f` on the matrix seen as a rank-2 tensor of shape `(nrows, ncols)`.
+fn with_tensor<T, R, C, S, Out>(
+    m: &Matrix<T, R, C, S>,
+    f: impl FnOnce(TensorRef<'_, T>) -> Out,
+) -> Out
+where
+    R: Dim,
+    C: Dim,
+    S: MatrixKeyStorage<T, R, C>,
+{
+    let (rows, cols) = m.shape();
+    let (row_stride, col_stride) = m.strides();
+    let shape = [rows, cols];
+    // nalgebra strides are in elements and never exceed the storage.
+    let strides = [row_stride as isize, col_stride as isize];
+    // SAFETY: `MatrixKeyStorage` is implemented only for nalgebra's owned
+    // storage and read-only views, whose `RawStorage` contract (an unsafe
+    // trait) places element `(i, j)` at `ptr + i * row_stride + j * col_stride`
+    // for `i < rows`, `j < cols`, initialized and borrowed as long as `m`;
+    // the element count fits the allocation, so it is at most `isize::MAX`.
+    let t = unsafe { TensorRef::from_raw(m.data.ptr(), &shape, &strides) };
+    f(t)
 }

@@ -2,6 +2,7 @@
 //! borrowed view of any layout.
 
 use crate::fingerprint::fingerprint;
+use crate::kernels::strided::TensorRef;
 use crate::{FrozenKey, FrozenTensor, Key, KeyStorage};
 use ndarray::{ArrayBase, ArrayView, Dimension};
 use std::borrow::Borrow;
@@ -19,7 +20,8 @@ mod sealed {
 /// This trait is sealed.
 pub trait TensorLookup<A, D: Dimension>: sealed::Sealed {
     /// The elements.
-    fn lookup_view(&self) -> ArrayView<'_, A, D>;
+    #[doc(hidden)]
+    fn lookup_tensor(&self) -> TensorRef<'_, A>;
     /// The per-process fingerprint that `Hash` writes.
     fn lookup_fingerprint(&self) -> u64;
 }
@@ -27,8 +29,8 @@ pub trait TensorLookup<A, D: Dimension>: sealed::Sealed {
 impl<A, D: Dimension> sealed::Sealed for FrozenTensor<A, D> {}
 
 impl<A: FrozenKey, D: Dimension> TensorLookup<A, D> for FrozenTensor<A, D> {
-    fn lookup_view(&self) -> ArrayView<'_, A, D> {
-        self.view()
+    fn lookup_tensor(&self) -> TensorRef<'_, A> {
+        TensorRef::of_array(self.as_array())
     }
     fn lookup_fingerprint(&self) -> u64 {
         self.fingerprint()
@@ -45,7 +47,7 @@ impl<A: FrozenKey, D: Dimension> Hash for dyn TensorLookup<A, D> + '_ {
 impl<A: FrozenKey, D: Dimension> PartialEq for dyn TensorLookup<A, D> + '_ {
     fn eq(&self, other: &Self) -> bool {
         self.lookup_fingerprint() == other.lookup_fingerprint()
-            && self.lookup_view().key_eq(&other.lookup_view())
+            && self.lookup_tensor().key_eq(&other.lookup_tensor())
     }
 }
 
@@ -127,8 +129,8 @@ impl<'a, A: FrozenKey, D: Dimension + 'a> TensorQuery<'a, A, D> {
 impl<A, D: Dimension> sealed::Sealed for TensorQuery<'_, A, D> {}
 
 impl<A: FrozenKey, D: Dimension> TensorLookup<A, D> for TensorQuery<'_, A, D> {
-    fn lookup_view(&self) -> ArrayView<'_, A, D> {
-        self.view.view()
+    fn lookup_tensor(&self) -> TensorRef<'_, A> {
+        TensorRef::of_array(&self.view)
     }
     fn lookup_fingerprint(&self) -> u64 {
         *self.fingerprint.get_or_init(|| fingerprint(&self.view))
@@ -144,12 +146,13 @@ impl<A: FrozenKey, D: Dimension> TensorLookup<A, D> for TensorQuery<'_, A, D> {
 /// canonical hash, as for the `Key` itself. This trait is sealed.
 pub trait ArrayLookup<A, D: Dimension>: sealed::Sealed {
     /// The elements.
-    fn array_view(&self) -> ArrayView<'_, A, D>;
+    #[doc(hidden)]
+    fn array_tensor(&self) -> TensorRef<'_, A>;
 }
 
 impl<A: FrozenKey, D: Dimension> ArrayLookup<A, D> for TensorQuery<'_, A, D> {
-    fn array_view(&self) -> ArrayView<'_, A, D> {
-        self.view.view()
+    fn array_tensor(&self) -> TensorRef<'_, A> {
+        TensorRef::of_array(&self.view)
     }
 }
 
@@ -158,21 +161,21 @@ impl<S: KeyStorage, D: Dimension> sealed::Sealed for Key<ArrayBase<S, D>> {}
 impl<A: FrozenKey, S: KeyStorage<Elem = A>, D: Dimension> ArrayLookup<A, D>
     for Key<ArrayBase<S, D>>
 {
-    fn array_view(&self) -> ArrayView<'_, A, D> {
-        self.get().view()
+    fn array_tensor(&self) -> TensorRef<'_, A> {
+        TensorRef::of_array(self.get())
     }
 }
 
 /// Hashes exactly like `Key<ArrayBase<_, D>>`'s `Hash`: the canonical encoding.
 impl<A: FrozenKey, D: Dimension> Hash for dyn ArrayLookup<A, D> + '_ {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.array_view().key_hash(state);
+        self.array_tensor().key_hash(state);
     }
 }
 
 impl<A: FrozenKey, D: Dimension> PartialEq for dyn ArrayLookup<A, D> + '_ {
     fn eq(&self, other: &Self) -> bool {
-        self.array_view().key_eq(&other.array_view())
+        self.array_tensor().key_eq(&other.array_tensor())
     }
 }
 

@@ -3,8 +3,9 @@
 
 use crate::encoder::Encoder;
 use crate::format::{CHUNK, tag};
+use crate::kernels::scan::{native_bytes, none_dirty};
+use crate::kernels::strided::{Banded, Run, TensorRef};
 use crate::policy::FloatPolicy;
-use ndarray::{ArrayView1, Axis};
 use num_complex::Complex;
 
 /// A fixed-width value whose element encoding is `SIZE` little-endian bytes.
@@ -44,15 +45,6 @@ pub(crate) fn slice_eq<T: Scalar>(a: &[T], b: &[T], floats: FloatPolicy) -> bool
             eq & p.eq_under(*q, FloatPolicy::Canonical)
         })
     })
-}
-
-/// Views scalars as their in-memory bytes.
-#[inline]
-pub(crate) fn native_bytes<T: Scalar>(items: &[T]) -> &[u8] {
-    // SAFETY: `Scalar` guarantees `T` has no padding or uninitialized bytes, so
-    // every byte of the slice is initialized; u8 has alignment 1, and the length
-    // in bytes is the slice's size, which cannot overflow isize.
-    unsafe { std::slice::from_raw_parts(items.as_ptr().cast::<u8>(), std::mem::size_of_val(items)) }
 }
 
 const LITTLE_ENDIAN: bool = cfg!(target_endian = "little");
@@ -184,47 +176,6 @@ pub(crate) trait Float: Copy {
     fn all_canonical(items: &[Self]) -> bool {
         none_dirty(items, Self::needs_canonicalizing)
     }
-}
-
-/// True if `dirty` holds for no item. The scan runs over every contiguous piece
-/// of a float tensor before it goes to the sink straight from memory, so it has
-/// to cost little next to the hasher: it is a branch-free fold, compiled a
-/// second time for AVX2 and picked at run time (x86-64's baseline SSE2 code runs
-/// it at about a third of the speed).
-#[inline]
-pub(crate) fn none_dirty<T: Copy>(items: &[T], dirty: impl Fn(T) -> bool) -> bool {
-    // Small keys: not worth the feature check and the call.
-    if items.len() < 64 {
-        return none_dirty_fold(items, dirty);
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the CPU supports AVX-512F, checked just above.
-        return unsafe { none_dirty_avx512(items, dirty) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { none_dirty_avx2(items, dirty) };
-    }
-    none_dirty_fold(items, dirty)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn none_dirty_avx2<T: Copy>(items: &[T], dirty: impl Fn(T) -> bool) -> bool {
-    none_dirty_fold(items, dirty)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn none_dirty_avx512<T: Copy>(items: &[T], dirty: impl Fn(T) -> bool) -> bool {
-    none_dirty_fold(items, dirty)
-}
-
-#[inline(always)]
-fn none_dirty_fold<T: Copy>(items: &[T], dirty: impl Fn(T) -> bool) -> bool {
-    !items.iter().fold(false, |acc, &x| acc | dirty(x))
 }
 
 macro_rules! float_scalar {
@@ -385,17 +336,56 @@ pub(crate) fn put_scalar<T: Scalar>(x: T, enc: &mut Encoder<'_>) {
     enc.put(&bytes[..T::SIZE]);
 }
 
-/// Writes the element encodings of a run of scalars in logical order.
-pub(crate) fn put_run<T: Scalar>(run: ArrayView1<'_, T>, enc: &mut Encoder<'_>) {
-    match run.as_slice() {
+/// Writes the elements of a tensor (or sequence) in logical row-major order,
+/// inside an element block, choosing the path by the strides: one slice for C
+/// order, banded transposes when an outer axis has unit stride (Fortran order,
+/// transposes, permuted axes), and otherwise run by run along the innermost
+/// axis.
+pub(crate) fn put_elements<T: Scalar>(t: TensorRef<'_, T>, enc: &mut Encoder<'_>) {
+    if let Some(items) = t.as_standard_slice() {
+        return put_slice(items, enc);
+    }
+    if let Some(banded) = t.banded()
+        && put_bands(&banded, enc)
+    {
+        return;
+    }
+    t.for_each_run(|run| match run.as_slice() {
         Some(items) => put_slice(items, enc),
         None => put_strided(run, enc),
-    }
+    });
 }
 
-/// Strided run: gathered into the buffer in place, a buffer's worth at a time
-/// through the iterator's internal iteration (much faster than `next()`).
-fn put_strided<T: Scalar>(run: ArrayView1<'_, T>, enc: &mut Encoder<'_>) {
+/// Canonical equality of the elements of two tensors of the same shape.
+pub(crate) fn elements_eq<T: Scalar>(
+    a: TensorRef<'_, T>,
+    b: TensorRef<'_, T>,
+    floats: FloatPolicy,
+) -> bool {
+    if a.shape() != b.shape() {
+        return false;
+    }
+    if let (Some(x), Some(y)) = (a.as_standard_slice(), b.as_standard_slice()) {
+        return slice_eq(x, y, floats);
+    }
+    a.zip_runs(&b, |x, y| match (x.as_slice(), y.as_slice()) {
+        (Some(x), Some(y)) => slice_eq(x, y, floats),
+        _ => match floats {
+            FloatPolicy::Canonical => run_eq_as(x, y, FloatPolicy::Canonical),
+            FloatPolicy::Bitwise => run_eq_as(x, y, FloatPolicy::Bitwise),
+        },
+    })
+}
+
+#[inline(always)]
+fn run_eq_as<T: Scalar>(x: Run<'_, T>, y: Run<'_, T>, floats: FloatPolicy) -> bool {
+    x.iter()
+        .zip(y.iter())
+        .fold(true, |eq, (p, q)| eq & p.eq_under(*q, floats))
+}
+
+/// Strided run: gathered into the buffer in place, a buffer's worth at a time.
+fn put_strided<T: Scalar>(run: Run<'_, T>, enc: &mut Encoder<'_>) {
     // One loop per policy, so the policy is a constant inside each.
     match enc.floats() {
         FloatPolicy::Canonical => put_strided_as(run, enc, FloatPolicy::Canonical),
@@ -404,88 +394,68 @@ fn put_strided<T: Scalar>(run: ArrayView1<'_, T>, enc: &mut Encoder<'_>) {
 }
 
 #[inline(always)]
-fn put_strided_as<T: Scalar>(
-    mut run: ArrayView1<'_, T>,
-    enc: &mut Encoder<'_>,
-    floats: FloatPolicy,
-) {
-    while !run.is_empty() {
+fn put_strided_as<T: Scalar>(mut run: Run<'_, T>, enc: &mut Encoder<'_>, floats: FloatPolicy) {
+    while run.len() > 0 {
         let spare = enc.spare();
         let take = (spare.len() / T::SIZE).min(run.len());
         if take == 0 {
             // The next element straddles two pieces.
-            let (head, tail) = run.split_at(Axis(0), 1);
-            put_scalar(head[0], enc);
+            let (head, tail) = run.split_at(1);
+            head.iter().for_each(|x| put_scalar(*x, enc));
             run = tail;
             continue;
         }
-        let (head, tail) = run.split_at(Axis(0), take);
-        let mut at = 0;
-        // `Iterator::for_each` on `iter()` keeps the logical order (ndarray's own
-        // `ArrayBase::for_each` visits elements in memory order).
-        head.iter().for_each(|x| {
-            x.write_le(floats, &mut spare[at..at + T::SIZE]);
-            at += T::SIZE;
-        });
+        let (head, tail) = run.split_at(take);
+        for (out, x) in spare.chunks_exact_mut(T::SIZE).zip(head.iter()) {
+            x.write_le(floats, out);
+        }
         enc.commit(take * T::SIZE);
         run = tail;
     }
 }
 
-/// A `rows x cols` matrix stored column by column (`m[j * rows + i]` is element
-/// `(i, j)`), written in row-major order. Reading one column at a time would
-/// touch a new cache line for every element; instead a band of up to
-/// `BAND_ROWS` rows is transposed through a stack tile, so each cache line
-/// read serves a whole column segment.
-pub(crate) fn put_column_major<T: Scalar>(
-    m: &[T],
-    rows: usize,
-    cols: usize,
-    enc: &mut Encoder<'_>,
-) {
-    if rows == 0 || cols == 0 {
-        return;
-    }
+/// Writes a banded tensor's elements in row-major order: a band of rows is
+/// transposed through a stack tile, reading each column's segment of the band
+/// from contiguous memory, so each cache line read serves a whole segment
+/// (reading row by row would touch a new cache line for every element).
+/// Returns false, having written nothing, when rows are too long for a band of
+/// two; the caller then goes run by run.
+fn put_bands<T: Scalar>(banded: &Banded<'_, T>, enc: &mut Encoder<'_>) -> bool {
     let floats = enc.floats();
-    let row_bytes = cols * T::SIZE;
+    let row_bytes = banded.cols() * T::SIZE;
     // Tile rows are a cache line longer than a row: with power-of-two row
     // lengths, unpadded rows would all map to the same cache sets.
     let pitch = row_bytes + 64;
-    let band = (TILE_BYTES / pitch).min(BAND_ROWS);
-    if band < 2 {
-        // Rows too long for a band: gather each row.
-        for i in 0..rows {
-            put_iter(m[i..].iter().step_by(rows).copied(), enc);
-        }
-        return;
+    let height = (TILE_BYTES / pitch).min(BAND_ROWS);
+    if height < 2 {
+        return false;
     }
-    // Canonicalizing element by element costs more than the transposition
-    // itself; one vectorized scan usually shows there is nothing to change.
-    let copy_bytes = T::native_is_encoding(m, floats);
     let mut tile = [0u8; TILE_BYTES];
-    for top in (0..rows).step_by(band) {
-        let height = band.min(rows - top);
-        for (j, column) in m.chunks_exact(rows).enumerate() {
-            let segment = &column[top..top + height];
-            if copy_bytes {
+    banded.for_each_band(height, |band| {
+        let mut at = 0;
+        band.for_each_column(|segment| {
+            // Canonicalizing element by element costs more than the
+            // transposition itself; a vectorized scan usually shows there is
+            // nothing to change.
+            if T::native_is_encoding(segment, floats) {
                 for (r, x) in native_bytes(segment).chunks_exact(T::SIZE).enumerate() {
-                    let at = r * pitch + j * T::SIZE;
-                    tile[at..at + T::SIZE].copy_from_slice(x);
+                    tile[r * pitch + at..][..T::SIZE].copy_from_slice(x);
                 }
             } else {
                 for (r, x) in segment.iter().enumerate() {
-                    let at = r * pitch + j * T::SIZE;
-                    x.write_le(floats, &mut tile[at..at + T::SIZE]);
+                    x.write_le(floats, &mut tile[r * pitch + at..][..T::SIZE]);
                 }
             }
-        }
-        for row in tile.chunks(pitch).take(height) {
+            at += T::SIZE;
+        });
+        for row in tile.chunks(pitch).take(band.height()) {
             enc.put(&row[..row_bytes]);
         }
-    }
+    });
+    true
 }
 
-/// Stack space for transposing column-major bands.
+/// Stack space for transposing bands.
 const TILE_BYTES: usize = 36 * 1024;
 /// Rows per band at most: 16 f32 fill a cache line.
 const BAND_ROWS: usize = 16;

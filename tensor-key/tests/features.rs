@@ -137,4 +137,93 @@ mod nalgebra_matrices {
             "zeros"
         );
     }
+
+    use proptest::prelude::*;
+
+    /// A matrix (or stepped view) and the ndarray tensor with the same values
+    /// must agree on encoding, digest and equality, for every shape (empty
+    /// ones too) and for scalar and composite elements alike.
+    fn agrees_with_ndarray<T>(
+        rows: usize,
+        cols: usize,
+        offset: (usize, usize),
+        step: (usize, usize),
+        f: impl Fn(usize, usize) -> T,
+    ) where
+        T: FrozenKey + Clone + std::fmt::Debug + PartialEq + nalgebra::Scalar,
+    {
+        let owned = DMatrix::from_fn(rows, cols, &f);
+        let nd = Array2::from_shape_fn((rows, cols), |(i, j)| f(i, j));
+        assert_eq!(owned.encoding(), nd.encoding());
+        assert_eq!(Key::new(owned.clone()).digest(), nd.digest());
+        assert!(owned.key_eq(&owned.clone()));
+        assert_eq!(owned.transpose().encoding(), nd.t().encoding());
+        // A stepped view into a larger matrix holding the same values.
+        let (r0, c0) = offset;
+        let (rs, cs) = step;
+        let big = DMatrix::from_fn(
+            r0 + rows * (rs + 1) + 1,
+            c0 + cols * (cs + 1) + 1,
+            |i, j| {
+                let (i, j) = (i.wrapping_sub(r0), j.wrapping_sub(c0));
+                if i % (rs + 1) == 0
+                    && j % (cs + 1) == 0
+                    && i / (rs + 1) < rows
+                    && j / (cs + 1) < cols
+                {
+                    f(i / (rs + 1), j / (cs + 1))
+                } else {
+                    f(rows + 1, cols + 1)
+                }
+            },
+        );
+        let view = big.view_with_steps((r0, c0), (rows, cols), (rs, cs));
+        assert_eq!(view.encoding(), nd.encoding());
+        assert_eq!(view.digest(), nd.digest());
+        assert!(view.key_eq(&big.view_with_steps((r0, c0), (rows, cols), (rs, cs))));
+        assert_eq!(Key::new(view).digest(), nd.digest());
+        let column = DMatrix::from_fn(rows, 1, |i, _| f(i, 0));
+        assert_eq!(
+            column.encoding(),
+            Array2::from_shape_fn((rows, 1), |(i, _)| f(i, 0)).encoding()
+        );
+        let row = DMatrix::from_fn(1, cols, |_, j| f(0, j));
+        assert_eq!(
+            row.encoding(),
+            Array2::from_shape_fn((1, cols), |(_, j)| f(0, j)).encoding()
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn every_matrix_shape_encodes_like_ndarray(
+            rows in 0usize..6,
+            cols in 0usize..6,
+            offset in (0usize..3, 0usize..3),
+            step in (0usize..3, 0usize..3),
+        ) {
+            agrees_with_ndarray(rows, cols, offset, step, |i, j| (i * 10 + j) as f32 - 3.0);
+            agrees_with_ndarray(rows, cols, offset, step, |i, j| format!("{i}:{j}"));
+            agrees_with_ndarray(rows, cols, offset, step, |i, j| ((i + j) % 3 != 0).then_some((i * j) as u8));
+        }
+    }
+
+    /// The reported case: empty matrices of composite elements encoded out of
+    /// range.
+    #[test]
+    fn empty_matrices_of_composite_elements() {
+        let m = DMatrix::<String>::from_vec(2, 0, vec![]);
+        assert_eq!(
+            m.encoding(),
+            Array2::<String>::from_shape_vec((2, 0), vec![])
+                .unwrap()
+                .encoding()
+        );
+        assert_eq!(
+            Key::new(DMatrix::<Option<u8>>::from_vec(3, 0, vec![])).digest(),
+            Array2::<Option<u8>>::from_shape_vec((3, 0), vec![])
+                .unwrap()
+                .digest()
+        );
+    }
 }

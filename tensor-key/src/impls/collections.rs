@@ -3,18 +3,21 @@
 use crate::FrozenKey;
 use crate::encoder::Encoder;
 use crate::format::tag;
-use crate::frozen_key::encode_block;
-use crate::frozen_key::sealed::Internal;
+use crate::frozen_key::{encode_block, slice_key_eq};
+use crate::kernels::strided::TensorRef;
 use crate::policy::FloatPolicy;
-use ndarray::ArrayView1;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A sequence: tag, length, one element block.
-fn encode_seq<T: FrozenKey>(parts: &[&[T]], enc: &mut Encoder<'_>) {
-    let len = parts.iter().map(|p| p.len()).sum();
+fn encode_seq<T: FrozenKey>(items: &[T], enc: &mut Encoder<'_>) {
+    TensorRef::with_slice(items, |t| encode_seq_parts(&[t], enc));
+}
+
+fn encode_seq_parts<T: FrozenKey>(parts: &[TensorRef<'_, T>], enc: &mut Encoder<'_>) {
+    let len = parts.iter().map(TensorRef::len).sum();
     enc.put_tag(tag::SEQ);
     enc.put_len(len);
-    encode_block(len, parts.iter().map(|p| ArrayView1::from(*p)), enc);
+    encode_block(len, parts, enc);
 }
 
 fn seq_eq<'a, T: FrozenKey + 'a>(
@@ -27,35 +30,37 @@ fn seq_eq<'a, T: FrozenKey + 'a>(
 
 impl<T: FrozenKey> FrozenKey for [T] {
     fn encode(&self, enc: &mut Encoder<'_>) {
-        encode_seq(&[self], enc);
+        encode_seq(self, enc);
     }
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
-        T::__slice_eq(self, other, floats, Internal(()))
+        slice_key_eq(self, other, floats)
     }
 }
 
 impl<T: FrozenKey, const N: usize> FrozenKey for [T; N] {
     fn encode(&self, enc: &mut Encoder<'_>) {
-        encode_seq(&[self], enc);
+        encode_seq(self, enc);
     }
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
-        T::__slice_eq(self, other, floats, Internal(()))
+        slice_key_eq(self, other, floats)
     }
 }
 
 impl<T: FrozenKey> FrozenKey for Vec<T> {
     fn encode(&self, enc: &mut Encoder<'_>) {
-        encode_seq(&[self], enc);
+        encode_seq(self, enc);
     }
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
-        T::__slice_eq(self, other, floats, Internal(()))
+        slice_key_eq(self, other, floats)
     }
 }
 
 impl<T: FrozenKey> FrozenKey for VecDeque<T> {
     fn encode(&self, enc: &mut Encoder<'_>) {
         let (front, back) = self.as_slices();
-        encode_seq(&[front, back], enc);
+        TensorRef::with_slice(front, |front| {
+            TensorRef::with_slice(back, |back| encode_seq_parts(&[front, back], enc))
+        });
     }
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
         seq_eq(self.iter(), other.iter(), floats)

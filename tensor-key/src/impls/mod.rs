@@ -7,3 +7,5 @@ mod product;
 mod tensor;
 
 pub use tensor::KeyStorage;
+#[cfg(feature = "nalgebra")]
+pub(crate) use tensor::{encode_tensor, tensor_eq};

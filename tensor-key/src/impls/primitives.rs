@@ -4,9 +4,9 @@ use crate::FrozenKey;
 use crate::encoder::Encoder;
 use crate::format::tag;
 use crate::frozen_key::sealed::Internal;
+use crate::kernels::strided::TensorRef;
 use crate::policy::{Bitwise, FloatPolicy};
 use crate::scalar::{self, Scalar};
-use ndarray::ArrayView1;
 use num_complex::Complex;
 
 macro_rules! scalar_key {
@@ -30,16 +30,12 @@ macro_rules! scalar_key {
                 scalar::put_scalar(*self, enc);
             }
             #[inline]
-            fn __encode_run(run: ArrayView1<'_, Self>, enc: &mut Encoder<'_>, _: Internal) {
-                scalar::put_run(run, enc);
+            fn __encode_elements(t: TensorRef<'_, Self>, enc: &mut Encoder<'_>, _: Internal) {
+                scalar::put_elements(t, enc);
             }
             #[inline]
-            fn __encode_column_major(m: &[Self], rows: usize, cols: usize, enc: &mut Encoder<'_>, _: Internal) {
-                scalar::put_column_major(m, rows, cols, enc);
-            }
-            #[inline]
-            fn __slice_eq(a: &[Self], b: &[Self], floats: FloatPolicy, _: Internal) -> bool {
-                scalar::slice_eq(a, b, floats)
+            fn __elements_eq(a: TensorRef<'_, Self>, b: TensorRef<'_, Self>, floats: FloatPolicy, _: Internal) -> bool {
+                scalar::elements_eq(a, b, floats)
             }
         }
     )*};
@@ -117,36 +113,23 @@ impl<T: FrozenKey> FrozenKey for Bitwise<T> {
     fn __encode_element(&self, enc: &mut Encoder<'_>, i: Internal) {
         enc.with_floats(FloatPolicy::Bitwise, |enc| self.0.__encode_element(enc, i));
     }
-    fn __encode_run(run: ArrayView1<'_, Self>, enc: &mut Encoder<'_>, i: Internal) {
+    fn __encode_elements(t: TensorRef<'_, Self>, enc: &mut Encoder<'_>, i: Internal) {
+        let inner = t.unwrap_bitwise();
         enc.with_floats(FloatPolicy::Bitwise, |enc| {
-            T::__encode_run(unwrap_view(run), enc, i)
+            T::__encode_elements(inner, enc, i)
         });
     }
-    fn __encode_column_major(
-        m: &[Self],
-        rows: usize,
-        cols: usize,
-        enc: &mut Encoder<'_>,
+    fn __elements_eq(
+        a: TensorRef<'_, Self>,
+        b: TensorRef<'_, Self>,
+        _: FloatPolicy,
         i: Internal,
-    ) {
-        let inner = unwrap_slice(m);
-        enc.with_floats(FloatPolicy::Bitwise, |enc| {
-            T::__encode_column_major(inner, rows, cols, enc, i)
-        });
+    ) -> bool {
+        T::__elements_eq(
+            a.unwrap_bitwise(),
+            b.unwrap_bitwise(),
+            FloatPolicy::Bitwise,
+            i,
+        )
     }
-}
-
-/// The values inside a slice of `Bitwise` elements.
-fn unwrap_slice<T>(items: &[Bitwise<T>]) -> &[T] {
-    // SAFETY: `Bitwise<T>` is `repr(transparent)` over `T`: same size, alignment
-    // and validity, so the same memory is a valid `[T]` of the same length.
-    unsafe { std::slice::from_raw_parts(items.as_ptr().cast::<T>(), items.len()) }
-}
-
-/// The view of the values inside `Bitwise` elements.
-fn unwrap_view<T>(view: ArrayView1<'_, Bitwise<T>>) -> ArrayView1<'_, T> {
-    // SAFETY: `Bitwise<T>` is `repr(transparent)` over `T`, so a view of
-    // `Bitwise<T>` elements is a view of `T` elements with the same shape,
-    // strides, lifetime and borrow.
-    unsafe { view.raw_view().cast::<T>().deref_into_view() }
 }

@@ -6,10 +6,9 @@ use crate::encoder::Encoder;
 use crate::format::tag;
 use crate::frozen_key::encode_block;
 use crate::frozen_key::sealed::Internal;
+use crate::kernels::strided::TensorRef;
 use crate::policy::FloatPolicy;
-use ndarray::{
-    ArrayBase, ArrayView1, Axis, CowRepr, Data, Dimension, OwnedArcRepr, OwnedRepr, ViewRepr, Zip,
-};
+use ndarray::{ArrayBase, CowRepr, Data, Dimension, OwnedArcRepr, OwnedRepr, ViewRepr};
 
 mod sealed {
     pub trait Sealed {}
@@ -61,40 +60,52 @@ where
     S: KeyStorage<Elem = A>,
     D: Dimension,
 {
+    #[inline]
     fn encode(&self, enc: &mut Encoder<'_>) {
-        encode_tensor(self, enc);
+        encode_tensor(TensorRef::of_array(self), enc);
     }
 
+    #[inline]
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
-        self.shape() == other.shape()
-            && Zip::from(self)
-                .and(other)
-                .all(|a, b| a.key_eq_with(b, floats))
+        tensor_eq(
+            TensorRef::of_array(self),
+            TensorRef::of_array(other),
+            floats,
+        )
+    }
+}
+
+/// The memory form of a tensor is a key like the array it comes from (used by
+/// lookups, which hold one without its dimension type).
+impl<A: FrozenKey> FrozenKey for TensorRef<'_, A> {
+    #[inline]
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        encode_tensor(*self, enc);
+    }
+
+    #[inline]
+    fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
+        tensor_eq(*self, *other, floats)
     }
 }
 
 /// Tag, rank, each extent, then one element block in row-major order.
-pub(crate) fn encode_tensor<A, S, D>(a: &ArrayBase<S, D>, enc: &mut Encoder<'_>)
-where
-    A: FrozenKey,
-    S: Data<Elem = A>,
-    D: Dimension,
-{
+#[inline]
+pub(crate) fn encode_tensor<A: FrozenKey>(t: TensorRef<'_, A>, enc: &mut Encoder<'_>) {
     enc.put_tag(tag::TENSOR);
-    enc.put_len(a.ndim());
-    for &extent in a.shape() {
+    enc.put_len(t.shape().len());
+    for &extent in t.shape() {
         enc.put_len(extent);
     }
-    let count = a.len();
-    if let Some(items) = a.as_slice() {
-        return encode_block(count, [ArrayView1::from(items)], enc);
-    }
-    // Fortran-ordered and transposed matrices: transposed in cache-sized bands.
-    if let (2, Some(m)) = (a.ndim(), a.t().to_slice()) {
-        A::__element_block(count, enc, Internal(()));
-        return A::__encode_column_major(m, a.shape()[0], a.shape()[1], enc, Internal(()));
-    }
-    // Anything else, row by row. A 0-d array is always in standard layout, so
-    // here ndim >= 1.
-    encode_block(count, a.lanes(Axis(a.ndim() - 1)), enc);
+    encode_block(t.len(), &[t], enc);
+}
+
+/// Equal shapes and canonically equal elements.
+#[inline]
+pub(crate) fn tensor_eq<A: FrozenKey>(
+    a: TensorRef<'_, A>,
+    b: TensorRef<'_, A>,
+    floats: FloatPolicy,
+) -> bool {
+    a.shape() == b.shape() && A::__elements_eq(a, b, floats, Internal(()))
 }
