@@ -299,6 +299,45 @@ fn view_lookup(c: &mut Criterion) {
     group.finish();
 }
 
+/// A rank-6 tensor behind a permuted view (no axis contiguous in logical
+/// order), hashed and compared through a fixed dimension type and through
+/// `IxDyn`: the dynamic form must take the same paths at the same speed.
+fn rank6(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rank6");
+    let extents = [8usize, 4, 8, 4, 8, 4];
+    let n: usize = extents.iter().product();
+    configure(&mut group, n);
+    let store = ndarray::Array::from_shape_fn(extents, |(a, b, c, d, e, f)| {
+        (a * 7 + b * 5 + c * 3 + d * 2 + e + f) as f32
+    });
+    let fixed = store.view().permuted_axes([5, 3, 1, 0, 2, 4]);
+    let dynamic = fixed.clone().into_dyn();
+    let fixed_copy = fixed.as_standard_layout().into_owned();
+    let dynamic_copy = fixed_copy.clone().into_dyn();
+    let state = RandomState::new();
+    group.bench_function(BenchmarkId::new("sip_ix6", n), |b| {
+        b.iter(|| {
+            let mut h = state.build_hasher();
+            black_box(&fixed).key_hash(&mut h);
+            h.finish()
+        })
+    });
+    group.bench_function(BenchmarkId::new("sip_ixdyn", n), |b| {
+        b.iter(|| {
+            let mut h = state.build_hasher();
+            black_box(&dynamic).key_hash(&mut h);
+            h.finish()
+        })
+    });
+    group.bench_function(BenchmarkId::new("key_eq_ix6", n), |b| {
+        b.iter(|| black_box(&fixed).key_eq(&black_box(&fixed_copy).view()))
+    });
+    group.bench_function(BenchmarkId::new("key_eq_ixdyn", n), |b| {
+        b.iter(|| black_box(&dynamic).key_eq(&black_box(&dynamic_copy).view()))
+    });
+    group.finish();
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     hash_sip(&mut c);
@@ -308,5 +347,6 @@ fn main() {
     small_keys(&mut c);
     frozen_rehash(&mut c);
     view_lookup(&mut c);
+    rank6(&mut c);
     c.final_summary();
 }

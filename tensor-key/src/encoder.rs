@@ -227,17 +227,20 @@ impl<'s> Encoder<'s> {
         CHUNK - self.len
     }
 
-    /// The unwritten rest of the current piece, for in-place writes; call
+    /// Up to `max` bytes of the unwritten rest of the current piece (fewer
+    /// when the piece has less room), for in-place writes; call
     /// [`commit`](Self::commit) with the number of bytes written.
     #[inline]
-    pub(crate) fn spare(&mut self) -> &mut [u8] {
-        if self.init < CHUNK {
-            // Only bulk writers ask for spare room: zero the rest once.
-            self.buf[self.init..].fill(MaybeUninit::new(0));
-            self.init = CHUNK;
+    pub(crate) fn spare(&mut self, max: usize) -> &mut [u8] {
+        let end = CHUNK.min(self.len.saturating_add(max));
+        if self.init < end {
+            // Zero only what this write may touch: zeroing the whole 4 KiB
+            // buffer took longer than encoding a small key.
+            self.buf[self.init..end].fill(MaybeUninit::new(0));
+            self.init = end;
         }
-        // SAFETY: `init == CHUNK`, so the whole buffer is initialized.
-        unsafe { self.buf[self.len..].assume_init_mut() }
+        // SAFETY: `end <= init`, and `buf[..init]` is initialized.
+        unsafe { self.buf[self.len..end].assume_init_mut() }
     }
 
     /// Marks `n` bytes of [`spare`](Self::spare) as written.

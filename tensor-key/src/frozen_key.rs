@@ -154,6 +154,17 @@ pub trait FrozenKey {
         self.encode(enc);
     }
 
+    /// Writes a whole tensor of these elements: header, then one element
+    /// block. Scalars fuse small tensors into a single write.
+    #[doc(hidden)]
+    #[inline]
+    fn __encode_tensor(t: TensorRef<'_, Self>, enc: &mut Encoder<'_>, _: Internal)
+    where
+        Self: Sized,
+    {
+        encode_tensor_parts(t, enc);
+    }
+
     /// Writes the elements of a tensor (or sequence), in logical row-major
     /// order, inside an element block; scalars take the bulk paths.
     #[doc(hidden)]
@@ -201,6 +212,17 @@ pub(crate) fn encode_block<T: FrozenKey>(
     for part in parts {
         T::__encode_elements(*part, enc, Internal(()));
     }
+}
+
+/// A tensor as SPEC.md writes it: tag, rank, each extent, then one element
+/// block in row-major order.
+pub(crate) fn encode_tensor_parts<T: FrozenKey>(t: TensorRef<'_, T>, enc: &mut Encoder<'_>) {
+    enc.put_tag(crate::format::tag::TENSOR);
+    enc.put_len(t.shape().len());
+    for &extent in t.shape() {
+        enc.put_len(extent);
+    }
+    encode_block(t.len(), &[t], enc);
 }
 
 /// Canonical equality of two slices of keys.

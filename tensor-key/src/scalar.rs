@@ -29,23 +29,31 @@ pub(crate) unsafe trait Scalar: Copy {
     const BYTES_ARE_IDENTITY: bool;
 }
 
-/// Canonical equality of two slices of scalars: a byte comparison where bytes
-/// are identity, otherwise a comparison without early exit inside blocks of 64,
-/// so that it vectorizes.
+/// Canonical equality of two slices of scalars at memcmp speed: equal bits are
+/// equal keys, so blocks are compared as bytes first, and only a block whose
+/// bytes differ is compared by the canonical rule (NaN payloads, signed zeros).
 #[inline]
 pub(crate) fn slice_eq<T: Scalar>(a: &[T], b: &[T], floats: FloatPolicy) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    if T::BYTES_ARE_IDENTITY || floats == FloatPolicy::Bitwise {
-        return native_bytes(a) == native_bytes(b);
+    if native_bytes(a) == native_bytes(b) {
+        return true;
     }
-    a.chunks(64).zip(b.chunks(64)).all(|(x, y)| {
-        x.iter().zip(y).fold(true, |eq, (p, q)| {
-            eq & p.eq_under(*q, FloatPolicy::Canonical)
-        })
+    if T::BYTES_ARE_IDENTITY || floats == FloatPolicy::Bitwise {
+        return false;
+    }
+    a.chunks(EQ_BLOCK).zip(b.chunks(EQ_BLOCK)).all(|(x, y)| {
+        native_bytes(x) == native_bytes(y)
+            || x.iter().zip(y).fold(true, |eq, (p, q)| {
+                eq & p.eq_under(*q, FloatPolicy::Canonical)
+            })
     })
 }
+
+/// Elements per block of the byte comparison: large enough that the memcmp
+/// call is amortized, small enough that a mismatch is re-checked cheaply.
+const EQ_BLOCK: usize = 512;
 
 const LITTLE_ENDIAN: bool = cfg!(target_endian = "little");
 
@@ -356,6 +364,58 @@ pub(crate) fn put_elements<T: Scalar>(t: TensorRef<'_, T>, enc: &mut Encoder<'_>
     });
 }
 
+/// The fused path for small tensors: when the whole encoding (header, tag,
+/// elements) fits in the current piece and the elements are fewer than a
+/// piece (so no piece boundary falls inside, as the general path would cut
+/// it), it is written in one pass into the encoder's buffer. Returns false,
+/// having written nothing, otherwise. Same bytes, same pieces: only faster.
+#[inline]
+pub(crate) fn put_small_tensor<T: Scalar>(t: TensorRef<'_, T>, enc: &mut Encoder<'_>) -> bool {
+    let shape = t.shape();
+    if shape.len() > 8 {
+        return false;
+    }
+    let head = 1 + 8 + 8 * shape.len() + 1;
+    let count = t.len();
+    let Some(body) = count.checked_mul(T::SIZE).filter(|&b| b < CHUNK) else {
+        return false;
+    };
+    if head + body > enc.room() {
+        return false;
+    }
+    let floats = enc.floats();
+    let out = enc.spare(head + body);
+    out[0] = tag::TENSOR;
+    out[1..9].copy_from_slice(&(shape.len() as u64).to_le_bytes());
+    for (slot, &n) in out[9..head - 1].chunks_exact_mut(8).zip(shape) {
+        slot.copy_from_slice(&(n as u64).to_le_bytes());
+    }
+    out[head - 1] = T::tag(floats);
+    let elements = &mut out[head..head + body];
+    match t.as_standard_slice() {
+        Some(items) if T::native_is_encoding(items, floats) => {
+            elements.copy_from_slice(native_bytes(items));
+        }
+        Some(items) => {
+            for (slot, x) in elements.chunks_exact_mut(T::SIZE).zip(items) {
+                x.write_le(floats, slot);
+            }
+        }
+        None => {
+            let mut slots = elements.chunks_exact_mut(T::SIZE);
+            t.for_each_run(|run| {
+                // The run first: `zip` pulls from its first iterator first,
+                // so no slot is consumed after the run ends.
+                for (x, slot) in run.iter().zip(&mut slots) {
+                    x.write_le(floats, slot);
+                }
+            });
+        }
+    }
+    enc.commit(head + body);
+    true
+}
+
 /// Canonical equality of the elements of two tensors of the same shape.
 pub(crate) fn elements_eq<T: Scalar>(
     a: TensorRef<'_, T>,
@@ -396,7 +456,7 @@ fn put_strided<T: Scalar>(run: Run<'_, T>, enc: &mut Encoder<'_>) {
 #[inline(always)]
 fn put_strided_as<T: Scalar>(mut run: Run<'_, T>, enc: &mut Encoder<'_>, floats: FloatPolicy) {
     while run.len() > 0 {
-        let spare = enc.spare();
+        let spare = enc.spare(run.len().saturating_mul(T::SIZE));
         let take = (spare.len() / T::SIZE).min(run.len());
         if take == 0 {
             // The next element straddles two pieces.
@@ -505,7 +565,7 @@ fn put_iter_as<T: Scalar>(
     floats: FloatPolicy,
 ) {
     loop {
-        let spare = enc.spare();
+        let spare = enc.spare(items.size_hint().1.unwrap_or(CHUNK).saturating_mul(T::SIZE));
         let room = spare.len() / T::SIZE;
         if room == 0 {
             match items.next() {

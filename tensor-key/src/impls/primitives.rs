@@ -3,6 +3,7 @@
 use crate::FrozenKey;
 use crate::encoder::Encoder;
 use crate::format::tag;
+use crate::frozen_key::encode_tensor_parts;
 use crate::frozen_key::sealed::Internal;
 use crate::kernels::strided::TensorRef;
 use crate::policy::{Bitwise, FloatPolicy};
@@ -28,6 +29,12 @@ macro_rules! scalar_key {
             #[inline]
             fn __encode_element(&self, enc: &mut Encoder<'_>, _: Internal) {
                 scalar::put_scalar(*self, enc);
+            }
+            #[inline]
+            fn __encode_tensor(t: TensorRef<'_, Self>, enc: &mut Encoder<'_>, _: Internal) {
+                if !scalar::put_small_tensor(t, enc) {
+                    encode_tensor_parts(t, enc);
+                }
             }
             #[inline]
             fn __encode_elements(t: TensorRef<'_, Self>, enc: &mut Encoder<'_>, _: Internal) {
@@ -112,6 +119,12 @@ impl<T: FrozenKey> FrozenKey for Bitwise<T> {
     #[inline]
     fn __encode_element(&self, enc: &mut Encoder<'_>, i: Internal) {
         enc.with_floats(FloatPolicy::Bitwise, |enc| self.0.__encode_element(enc, i));
+    }
+    fn __encode_tensor(t: TensorRef<'_, Self>, enc: &mut Encoder<'_>, i: Internal) {
+        let inner = t.unwrap_bitwise();
+        enc.with_floats(FloatPolicy::Bitwise, |enc| {
+            T::__encode_tensor(inner, enc, i)
+        });
     }
     fn __encode_elements(t: TensorRef<'_, Self>, enc: &mut Encoder<'_>, i: Internal) {
         let inner = t.unwrap_bitwise();

@@ -3,8 +3,6 @@
 
 use crate::FrozenKey;
 use crate::encoder::Encoder;
-use crate::format::tag;
-use crate::frozen_key::encode_block;
 use crate::frozen_key::sealed::Internal;
 use crate::kernels::strided::TensorRef;
 use crate::policy::FloatPolicy;
@@ -92,12 +90,7 @@ impl<A: FrozenKey> FrozenKey for TensorRef<'_, A> {
 /// Tag, rank, each extent, then one element block in row-major order.
 #[inline]
 pub(crate) fn encode_tensor<A: FrozenKey>(t: TensorRef<'_, A>, enc: &mut Encoder<'_>) {
-    enc.put_tag(tag::TENSOR);
-    enc.put_len(t.shape().len());
-    for &extent in t.shape() {
-        enc.put_len(extent);
-    }
-    encode_block(t.len(), &[t], enc);
+    A::__encode_tensor(t, enc, Internal(()));
 }
 
 /// Equal shapes and canonically equal elements.

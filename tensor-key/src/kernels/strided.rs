@@ -107,19 +107,20 @@ impl<'a, T> TensorRef<'a, T> {
     /// for small keys checks this before anything else.
     #[inline]
     pub(crate) fn as_standard_slice(&self) -> Option<&'a [T]> {
-        if self.shape.contains(&0) {
+        // One pass from the innermost axis: the C-order stride each axis must
+        // have is the product of the extents inside it.
+        let mut len = 1usize;
+        let mut contiguous = true;
+        for (&n, &s) in self.shape.iter().zip(self.strides).rev() {
+            contiguous &= n == 1 || s as usize == len;
+            len = len.saturating_mul(n);
+        }
+        if len == 0 {
             return Some(&[]);
         }
-        let mut expected = 1isize;
-        for (&n, &s) in self.shape.iter().zip(self.strides).rev() {
-            if n != 1 {
-                if s != expected {
-                    return None;
-                }
-                expected = expected.checked_mul(n as isize)?;
-            }
+        if !contiguous {
+            return None;
         }
-        let len = self.len();
         // SAFETY: the strides are C-order strides, so the indices inside the
         // shape address exactly `ptr..ptr + len`, in logical order; by the
         // type's contract they are initialized `T`s borrowed for `'a`.
