@@ -27,7 +27,9 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
-use syn::{DeriveInput, GenericParam, Ident, Path, WherePredicate, parse_quote};
+use syn::{
+    DeriveInput, GenericParam, Ident, Path, WherePredicate, parse_quote, parse_quote_spanned,
+};
 
 /// The impls, or every error found plus a fallback impl.
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
@@ -101,6 +103,9 @@ struct Names {
     state: Ident,
     /// The type parameter of `hash`.
     hasher: Ident,
+    /// `fn tk_immutable<T: ?Sized + Immutable>() {}`, called with the type of
+    /// each `with` field.
+    immutable: Ident,
     /// Bindings of the keyed fields of `self` and of `other` in enum patterns,
     /// one per keyed field of the largest variant.
     a: Vec<Ident>,
@@ -145,6 +150,7 @@ impl Names {
             floats: fresh("tk_floats"),
             state: fresh("tk_state"),
             hasher: fresh("TkHasher"),
+            immutable: fresh("tk_immutable"),
             a: (0..bindings).map(|j| fresh(&format!("tk_a{j}"))).collect(),
             b: (0..bindings).map(|j| fresh(&format!("tk_b{j}"))).collect(),
         }
@@ -153,7 +159,11 @@ impl Names {
     /// `fn tk_enc() {}` ... for every local name: declared in the block around
     /// the impls, they shadow user constants, statics and unit structs of the
     /// same names, which a binding would otherwise resolve to.
+    /// Also declares the `Immutable` assertion.
     fn shadows(&self) -> TokenStream {
+        let Names {
+            krate, immutable, ..
+        } = self;
         let locals = [&self.enc, &self.other, &self.floats, &self.state]
             .into_iter()
             .chain(&self.a)
@@ -163,6 +173,8 @@ impl Names {
                 #[allow(dead_code)]
                 fn #locals() {}
             )*
+            #[allow(dead_code)]
+            fn #immutable<T: ?::core::marker::Sized + #krate::Immutable>() {}
         }
     }
 }
@@ -178,10 +190,11 @@ fn expand(input: &Input<'_>) -> TokenStream {
     } = &names;
 
     let mut generics = input.generics.clone();
-    let bounds: Vec<WherePredicate> = match &input.attrs.bound {
+    let mut bounds: Vec<WherePredicate> = match &input.attrs.bound {
         Some(bound) => bound.iter().cloned().collect(),
         None => inferred_bounds(input, krate),
     };
+    bounds.extend(immutable_bounds(input, krate));
     if !bounds.is_empty() {
         generics.make_where_clause().predicates.extend(bounds);
     }
@@ -273,11 +286,25 @@ fn expand(input: &Input<'_>) -> TokenStream {
         quote!(_)
     };
 
+    // Every `with` field must be `Immutable`: it has no `FrozenKey` bound to keep
+    // `Cell` & co. out. The call carries the span of the field's type, so the
+    // error points there.
+    let immutable = &names.immutable;
+    let assertions = input
+        .keyed_fields()
+        .into_iter()
+        .filter(|f| f.attrs.with.is_some())
+        .map(|f| {
+            let ty = f.ty;
+            quote_spanned!(ty.span()=> #immutable::<#ty>();)
+        });
+
     let frozen_key = quote! {
         #[automatically_derived]
         impl #impl_generics #krate::FrozenKey for #ident #ty_generics #where_clause {
             #[inline]
             fn encode(&self, #enc: &mut #krate::Encoder<'_>) {
+                #(#assertions)*
                 #encode_body
             }
 
@@ -408,11 +435,52 @@ fn conjunction(parts: impl Iterator<Item = TokenStream>) -> TokenStream {
 /// `T: FrozenKey` for every type parameter that occurs in the type of a field
 /// that is part of the key and not routed through `with`.
 fn inferred_bounds(input: &Input<'_>, krate: &Path) -> Vec<WherePredicate> {
-    struct Finder<'p> {
-        params: Vec<&'p Ident>,
-        used: Vec<bool>,
+    let params: Vec<&Ident> = input.generics.type_params().map(|p| &p.ident).collect();
+    let mut used = vec![false; params.len()];
+    for field in input
+        .keyed_fields()
+        .into_iter()
+        .filter(|f| f.attrs.with.is_none())
+    {
+        mark_params(field.ty, &params, &mut used);
     }
-    impl<'ast> Visit<'ast> for Finder<'_> {
+    params
+        .iter()
+        .zip(&used)
+        .filter(|(_, used)| **used)
+        .map(|(param, _)| parse_quote!(#param: #krate::FrozenKey))
+        .collect()
+}
+
+/// `FieldType: Immutable` for every `with` field whose type mentions a type
+/// parameter; added to the inferred bounds and to `bound = "..."` alike, since
+/// the impl's body requires it (a field type without parameters is checked
+/// there directly).
+fn immutable_bounds(input: &Input<'_>, krate: &Path) -> Vec<WherePredicate> {
+    let params: Vec<&Ident> = input.generics.type_params().map(|p| &p.ident).collect();
+    input
+        .keyed_fields()
+        .into_iter()
+        .filter(|f| f.attrs.with.is_some())
+        .filter(|f| {
+            let mut used = vec![false; params.len()];
+            mark_params(f.ty, &params, &mut used);
+            used.contains(&true)
+        })
+        .map(|f| {
+            let ty = f.ty;
+            parse_quote_spanned!(ty.span()=> #ty: #krate::Immutable)
+        })
+        .collect()
+}
+
+/// Sets `used[i]` for every `params[i]` that occurs in `ty`.
+fn mark_params(ty: &syn::Type, params: &[&Ident], used: &mut [bool]) {
+    struct Finder<'p, 'u> {
+        params: &'p [&'p Ident],
+        used: &'u mut [bool],
+    }
+    impl<'ast> Visit<'ast> for Finder<'_, '_> {
         fn visit_path(&mut self, path: &'ast syn::Path) {
             if path.leading_colon.is_none()
                 && let Some(first) = path.segments.first()
@@ -423,23 +491,5 @@ fn inferred_bounds(input: &Input<'_>, krate: &Path) -> Vec<WherePredicate> {
             visit::visit_path(self, path);
         }
     }
-    let params: Vec<&Ident> = input.generics.type_params().map(|p| &p.ident).collect();
-    let mut finder = Finder {
-        used: vec![false; params.len()],
-        params,
-    };
-    for field in input
-        .keyed_fields()
-        .into_iter()
-        .filter(|f| f.attrs.with.is_none())
-    {
-        finder.visit_type(field.ty);
-    }
-    finder
-        .params
-        .iter()
-        .zip(&finder.used)
-        .filter(|(_, used)| **used)
-        .map(|(param, _)| parse_quote!(#param: #krate::FrozenKey))
-        .collect()
+    Finder { params, used }.visit_type(ty);
 }

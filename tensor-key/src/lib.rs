@@ -119,6 +119,7 @@ mod fingerprint;
 mod format;
 mod frozen;
 mod frozen_key;
+mod immutable;
 mod impls;
 mod key;
 #[cfg(feature = "nalgebra")]
@@ -134,6 +135,7 @@ pub use encoder::{Encoder, KeySink};
 pub use format::FORMAT_VERSION;
 pub use frozen::{Freeze, FrozenTensor};
 pub use frozen_key::FrozenKey;
+pub use immutable::Immutable;
 pub use impls::KeyStorage;
 pub use key::Key;
 #[cfg(feature = "nalgebra")]

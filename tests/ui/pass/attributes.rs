@@ -23,6 +23,9 @@ struct Floats {
 
 pub struct Foreign(pub u64);
 
+// SAFETY: a plain `u64`: nothing changes through `&Foreign`.
+unsafe impl tensor_key::Immutable for Foreign {}
+
 mod foreign {
     use tensor_key::{Encoder, FloatPolicy, FrozenKey};
     pub fn encode(value: &super::Foreign, enc: &mut Encoder<'_>) {

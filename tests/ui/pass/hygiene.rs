@@ -131,9 +131,7 @@ struct Generics<
 #[derive(::tensor_key::FrozenKey)]
 enum GenericEnum<TkHasher, const tk_a0: p::usize, const tk_b0: p::usize> {
     A(TkHasher, [p::u8; tk_a0]),
-    B {
-        x: [p::u8; tk_b0],
-    },
+    B { x: [p::u8; tk_b0] },
 }
 
 mod by_value {
@@ -151,7 +149,10 @@ mod by_value {
 
 #[derive(::tensor_key::FrozenKey)]
 enum WithFields {
-    A(#[frozen_key(with = "by_value")] ::std::time::Duration, p::u8),
+    A(
+        #[frozen_key(with = "by_value")] ::std::time::Duration,
+        p::u8,
+    ),
     B {
         #[frozen_key(with = "by_value", float = "bitwise")]
         d: ::std::time::Duration,
@@ -191,9 +192,7 @@ fn check() {
     let unit = Unit;
     ::std::assert!(unit == Unit);
     ::std::assert!(Local::A(1, 2) == Local::A(1, 2));
-    ::std::assert!(
-        GenericEnum::<p::u8, 1, 0>::A(1, [2]) == GenericEnum::<p::u8, 1, 0>::A(1, [2])
-    );
+    ::std::assert!(GenericEnum::<p::u8, 1, 0>::A(1, [2]) == GenericEnum::<p::u8, 1, 0>::A(1, [2]));
     ::std::assert!(::tensor_key::FrozenKey::key_eq(
         &NoStd { x: 1 },
         &NoStd { x: 1 }
