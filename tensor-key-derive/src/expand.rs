@@ -60,21 +60,33 @@ fn fallback(input: &Input<'_>) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let hasher = Names::new(input).hasher;
-    let eq_hash = (!input.attrs.no_eq_hash).then(|| {
+    // Leave out what a `#[derive(...)]` after this one implements: a second
+    // impl would add an E0119 to the error reported for it.
+    let skip = |name| input.attrs.no_eq_hash || input.attrs.derived_elsewhere.contains(&name);
+    let hash = (!skip("Hash")).then(|| {
         quote! {
             impl #impl_generics ::core::hash::Hash for #ident #ty_generics #where_clause {
                 fn hash<#hasher: ::core::hash::Hasher>(&self, _: &mut #hasher) {
                     ::core::unreachable!()
                 }
             }
+        }
+    });
+    let partial_eq = (!skip("PartialEq")).then(|| {
+        quote! {
             impl #impl_generics ::core::cmp::PartialEq for #ident #ty_generics #where_clause {
                 fn eq(&self, _: &Self) -> ::core::primitive::bool {
                     ::core::unreachable!()
                 }
             }
+        }
+    });
+    let eq = (!skip("Eq")).then(|| {
+        quote! {
             impl #impl_generics ::core::cmp::Eq for #ident #ty_generics #where_clause {}
         }
     });
+    let eq_hash = quote!(#hash #partial_eq #eq);
     quote! {
         impl #impl_generics #krate::FrozenKey for #ident #ty_generics #where_clause {
             fn encode(&self, _: &mut #krate::Encoder<'_>) {
@@ -106,6 +118,9 @@ struct Names {
     /// `fn tk_immutable<T: ?Sized + Immutable>() {}`, called with the type of
     /// each `with` field.
     immutable: Ident,
+    /// `fn tk_key_field<T: ?Sized + Immutable + KeyField>() {}`, called with the
+    /// type of each field without `with`.
+    key_field: Ident,
     /// Bindings of the keyed fields of `self` and of `other` in enum patterns,
     /// one per keyed field of the largest variant.
     a: Vec<Ident>,
@@ -151,6 +166,7 @@ impl Names {
             state: fresh("tk_state"),
             hasher: fresh("TkHasher"),
             immutable: fresh("tk_immutable"),
+            key_field: fresh("tk_key_field"),
             a: (0..bindings).map(|j| fresh(&format!("tk_a{j}"))).collect(),
             b: (0..bindings).map(|j| fresh(&format!("tk_b{j}"))).collect(),
         }
@@ -162,7 +178,10 @@ impl Names {
     /// Also declares the `Immutable` assertion.
     fn shadows(&self) -> TokenStream {
         let Names {
-            krate, immutable, ..
+            krate,
+            immutable,
+            key_field,
+            ..
         } = self;
         let locals = [&self.enc, &self.other, &self.floats, &self.state]
             .into_iter()
@@ -175,6 +194,11 @@ impl Names {
             )*
             #[allow(dead_code)]
             fn #immutable<T: ?::core::marker::Sized + #krate::Immutable>() {}
+            #[allow(dead_code)]
+            fn #key_field<
+                T: ?::core::marker::Sized + #krate::Immutable + #krate::__private::KeyField,
+            >() {
+            }
         }
     }
 }
@@ -286,18 +310,24 @@ fn expand(input: &Input<'_>) -> TokenStream {
         quote!(_)
     };
 
-    // Every `with` field must be `Immutable`: it has no `FrozenKey` bound to keep
-    // `Cell` & co. out. The call carries the span of the field's type, so the
-    // error points there.
-    let immutable = &names.immutable;
-    let assertions = input
-        .keyed_fields()
-        .into_iter()
-        .filter(|f| f.attrs.with.is_some())
-        .map(|f| {
-            let ty = f.ty;
-            quote_spanned!(ty.span()=> #immutable::<#ty>();)
-        });
+    // Every field must be `Immutable`, and every field without `with`
+    // `FrozenKey`. The calls carry the span of the field's type, so errors point
+    // there: `Immutable` explains interior mutability (an alias of `Cell`), and
+    // `KeyField` (a subtrait of `FrozenKey`, whose error replaces the one of the
+    // `FrozenKey` calls below at the same span) a type that merely has no impl
+    // (`PathBuf`), pointing to `with`.
+    let assertions = input.keyed_fields().into_iter().map(|f| {
+        let ty = f.ty;
+        let check = if f.attrs.with.is_some() {
+            &names.immutable
+        } else {
+            &names.key_field
+        };
+        quote_spanned!(ty.span()=> #check::<#ty>();)
+    });
+    // In both bodies: the `KeyField` error replaces a `FrozenKey` one only
+    // within the same body.
+    let assertions: Vec<TokenStream> = assertions.collect();
 
     let frozen_key = quote! {
         #[automatically_derived]
@@ -314,6 +344,7 @@ fn expand(input: &Input<'_>) -> TokenStream {
                 #other_param: &Self,
                 #floats_param: #krate::FloatPolicy,
             ) -> ::core::primitive::bool {
+                #(#assertions)*
                 #eq_body
             }
         }

@@ -77,7 +77,7 @@ use std::time::{Duration, Instant, SystemTime};
     message = "`{Self}` is not known to be immutable, so it cannot be part of a key",
     label = "`{Self}` does not implement `Immutable`",
     note = "a key must not change while a map holds it: interior mutability (`Cell`, `RefCell`, `Mutex`, `RwLock`, `OnceCell`, atomics), mutable references and raw pointers are never keys, also through type aliases and generic parameters",
-    note = "a field encoded through `#[frozen_key(with = \"...\")]` must be `tensor_key::Immutable`: every `FrozenKey` type is; for an immutable type of your own without one, write `unsafe impl tensor_key::Immutable for YourType {{}}` (a type of another crate: wrap it in a newtype)"
+    note = "every `FrozenKey` type is `Immutable` (`#[derive(FrozenKey)]` makes a type of your own one); for an immutable type of your own that is encoded through `#[frozen_key(with = \"...\")]`, write `unsafe impl tensor_key::Immutable for YourType {{}}` (a type of another crate: wrap it in a newtype)"
 )]
 pub unsafe trait Immutable {}
 
@@ -139,3 +139,24 @@ immutable!(
 
 // SAFETY: `PhantomData<T>` holds no value, so nothing can change.
 unsafe impl<T: ?Sized> Immutable for PhantomData<T> {}
+
+/// Support for `#[derive(FrozenKey)]`; not public API.
+#[doc(hidden)]
+pub mod __private {
+    use crate::FrozenKey;
+
+    /// What the derive asserts of a field without `with`, at the field's type:
+    /// `FrozenKey` with a message for types that lack an impl (together with
+    /// `Immutable`, which speaks for interior-mutable ones). Being a subtrait,
+    /// its error replaces the plain `FrozenKey` one at the same span.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` has no `FrozenKey` impl, so a field of this type cannot be part of a key",
+        label = "`{Self}` does not implement `FrozenKey`",
+        note = "a field of an immutable type of another crate (such as `PathBuf` or `Duration`) can be encoded through `#[frozen_key(with = \"path\")]`, where `path::encode` and `path::key_eq_with` write and compare its key (see the documentation of `#[derive(FrozenKey)]`)",
+        note = "if it is a type of your own, `#[derive(FrozenKey)]` on it or implement `FrozenKey`"
+    )]
+    pub trait KeyField: FrozenKey {}
+
+    #[diagnostic::do_not_recommend]
+    impl<T: FrozenKey + ?Sized> KeyField for T {}
+}

@@ -135,6 +135,8 @@ pub use encoder::{Encoder, KeySink};
 pub use format::FORMAT_VERSION;
 pub use frozen::{Freeze, FrozenTensor};
 pub use frozen_key::FrozenKey;
+#[doc(hidden)]
+pub use immutable::__private;
 pub use immutable::Immutable;
 pub use impls::KeyStorage;
 pub use key::Key;

@@ -100,6 +100,14 @@ struct Combined<T> {
 
 struct NotAKey;
 
+// With `no_eq_hash`, a later `#[derive]` of the std traits is no conflict.
+#[derive(FrozenKey)]
+#[frozen_key(no_eq_hash)]
+#[derive(PartialEq, Eq, Hash, Debug)]
+struct StdDerived {
+    x: u8,
+}
+
 fn main() {
     let _ = Floats {
         exact: 0.0,
@@ -111,6 +119,7 @@ fn main() {
     let _ = Bound::<u8> { value: 1, marker: PhantomData }.digest();
     let _ = NoBound::<NotAKey> { id: 1, marker: PhantomData } == NoBound { id: 1, marker: PhantomData };
     let _ = Renamed { x: 1 } == Renamed { x: 1 };
+    let _ = StdDerived { x: 1 } == StdDerived { x: 1 };
     let _ = Combined::<NotAKey> { marker: PhantomData }.digest();
     let _ = With::A(Foreign(1)) == With::B { bits: 1.0 };
     let mut scratch = Vec::new();

@@ -62,6 +62,9 @@ const tk_a2: p::u8 = 0;
 static tk_b0: p::u8 = 0;
 static tk_b1: p::u8 = 0;
 static tk_b2: p::u8 = 0;
+// The helpers asserting `Immutable` and `FrozenKey` of field types.
+const tk_immutable: p::u8 = 0;
+static tk_key_field: p::u8 = 0;
 // Unit structs are constants in patterns too.
 struct TkHasher;
 struct H;
@@ -122,6 +125,8 @@ struct Generics<
     const tk_other: p::usize,
     const tk_floats: p::usize,
     const tk_state: p::usize,
+    const tk_immutable: p::usize,
+    const tk_key_field: p::usize,
 > {
     a: &'tk_a TkHasher,
     b: H,
