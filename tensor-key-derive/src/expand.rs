@@ -19,6 +19,10 @@
 //!   introduced local name: a function in an inner block shadows any outer item
 //!   of the same name, and a binding may shadow a function, so every binding is a
 //!   fresh local whatever the user has in scope.
+//!
+//! Field types are checked at their spans by calls to two helpers declared in
+//! that block: `Immutable` for every keyed field, and `FrozenKey` (through the
+//! hidden subtrait `KeyField`, for its message) for those without `with`.
 
 use crate::ast::{Body, Field, Input, Variant};
 use crate::attr::{Errors, Float};
@@ -174,8 +178,8 @@ impl Names {
 
     /// `fn tk_enc() {}` ... for every local name: declared in the block around
     /// the impls, they shadow user constants, statics and unit structs of the
-    /// same names, which a binding would otherwise resolve to.
-    /// Also declares the `Immutable` assertion.
+    /// same names, which a binding would otherwise resolve to. Then the two
+    /// helpers that assert properties of field types (see `expand`).
     fn shadows(&self) -> TokenStream {
         let Names {
             krate,
