@@ -406,8 +406,11 @@ fn generics_and_bounds() {
     );
 }
 
-/// A foreign type with no `FrozenKey` impl, keyed by its rounded value.
+/// A type with no `FrozenKey` impl, keyed by its rounded value.
 struct Meters(f64);
+
+// SAFETY: a plain `f64`: nothing changes through `&Meters`.
+unsafe impl tensor_key::Immutable for Meters {}
 
 mod rounded {
     use tensor_key::{Encoder, FloatPolicy, FrozenKey};

@@ -37,6 +37,9 @@ pub(crate) struct Container {
     pub(crate) bound: Option<Punctuated<WherePredicate, Token![,]>>,
     /// `no_eq_hash`: do not implement `Hash`, `PartialEq` and `Eq`.
     pub(crate) no_eq_hash: bool,
+    /// `Hash`, `PartialEq` or `Eq` named by a `#[derive(...)]` after this one
+    /// (reported unless `no_eq_hash`); the fallback impls leave them out.
+    pub(crate) derived_elsewhere: Vec<&'static str>,
 }
 
 /// Options of one field.
@@ -233,6 +236,7 @@ impl Container {
             krate: None,
             bound: None,
             no_eq_hash: false,
+            derived_elsewhere: Vec::new(),
         };
         let mut seen = Vec::new();
         parse(attrs, Place::Container, errors, |item, span| {
@@ -249,8 +253,48 @@ impl Container {
             }
             Ok(())
         });
+        if !out.no_eq_hash {
+            out.derived_elsewhere = conflicting_derives(attrs, errors);
+        }
         out
     }
+}
+
+/// `Hash`, `PartialEq` and `Eq` in the `#[derive(...)]` attributes of `attrs`,
+/// each reported at its name: the derive implements them too. A derive macro
+/// sees only the `#[derive]` attributes *after* its own: one in the same list
+/// (`#[derive(PartialEq, FrozenKey)]`) or before it is not visible, and rustc
+/// reports the overlap as E0119 (see the derive's documentation).
+fn conflicting_derives(attrs: &[Attribute], errors: &mut Errors) -> Vec<&'static str> {
+    let mut found = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        let Ok(paths) = attr.parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated)
+        else {
+            continue;
+        };
+        for path in paths {
+            let Some(last) = path.segments.last() else {
+                continue;
+            };
+            let name = match last.ident.to_string().as_str() {
+                "PartialEq" => "PartialEq",
+                "Eq" => "Eq",
+                "Hash" => "Hash",
+                _ => continue,
+            };
+            errors.push(syn::Error::new_spanned(
+                &path,
+                format!(
+                    "`#[derive(FrozenKey)]` already implements `Hash`, `PartialEq` and `Eq`, \
+                     following the key, so this `{name}` would conflict\n\
+                     help: remove `{name}` from this derive, or add `#[frozen_key(no_eq_hash)]` \
+                     to derive only `FrozenKey` and keep your own `Hash`, `PartialEq` and `Eq`"
+                ),
+            ));
+            found.push(name);
+        }
+    }
+    found
 }
 
 /// Variants take no options; anything there is reported.

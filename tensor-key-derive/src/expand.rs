@@ -1,18 +1,39 @@
 //! Code generation: the `FrozenKey` impl and the `Hash`/`PartialEq`/`Eq` impls
 //! that agree with it.
 //!
-//! Every path is absolute (`::core::...`, `#krate::...`) and every local is
-//! `Span::mixed_site()`, so the output compiles next to user types named `Hash`,
-//! `Option`, `Encoder`, `FrozenKey`, ... and under `#![no_implicit_prelude]`.
+//! Hygiene: the output compiles under `#![no_implicit_prelude]`, next to any
+//! user item, whatever it is called.
+//!
+//! * Every type and trait is named by an absolute path (`::core::primitive::bool`,
+//!   `::core::hash::Hasher`, `#krate::Encoder`, ...), so user types named `bool`,
+//!   `Hash` or `Encoder` are never picked up.
+//! * Every name the expansion introduces (the hasher's type parameter, function
+//!   parameters, closure parameters, pattern bindings) is chosen so that it is not
+//!   a generic parameter of the input ([`Names::new`]): a generic parameter would
+//!   clash with the hasher's (E0403), and a const generic parameter would turn a
+//!   binding into a const pattern.
+//! * A binding pattern `x` resolves to a constant, static or unit struct `x` when
+//!   one is in scope, even with `Span::mixed_site()` (only `def_site` hygiene would
+//!   prevent that, and it is unstable). So the impls sit in an anonymous
+//!   `const _: () = { ... };` block that first declares a function of each
+//!   introduced local name: a function in an inner block shadows any outer item
+//!   of the same name, and a binding may shadow a function, so every binding is a
+//!   fresh local whatever the user has in scope.
+//!
+//! Field types are checked at their spans by calls to two helpers declared in
+//! that block: `Immutable` for every keyed field, and `FrozenKey` (through the
+//! hidden subtrait `KeyField`, for its message) for those without `with`.
 
 use crate::ast::{Body, Field, Input, Variant};
 use crate::attr::{Errors, Float};
 use crate::valid;
 use proc_macro2::{Literal, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
-use syn::{DeriveInput, Ident, Path, WherePredicate, parse_quote};
+use syn::{
+    DeriveInput, GenericParam, Ident, Path, WherePredicate, parse_quote, parse_quote_spanned,
+};
 
 /// The impls, or every error found plus a fallback impl.
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
@@ -42,27 +63,40 @@ fn fallback(input: &Input<'_>) -> TokenStream {
         .unwrap_or_else(|| parse_quote!(::tensor_key));
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let eq_hash = (!input.attrs.no_eq_hash).then(|| {
+    let hasher = Names::new(input).hasher;
+    // Leave out what a `#[derive(...)]` after this one implements: a second
+    // impl would add an E0119 to the error reported for it.
+    let skip = |name| input.attrs.no_eq_hash || input.attrs.derived_elsewhere.contains(&name);
+    let hash = (!skip("Hash")).then(|| {
         quote! {
             impl #impl_generics ::core::hash::Hash for #ident #ty_generics #where_clause {
-                fn hash<TkHasher: ::core::hash::Hasher>(&self, _: &mut TkHasher) {
+                fn hash<#hasher: ::core::hash::Hasher>(&self, _: &mut #hasher) {
                     ::core::unreachable!()
                 }
             }
+        }
+    });
+    let partial_eq = (!skip("PartialEq")).then(|| {
+        quote! {
             impl #impl_generics ::core::cmp::PartialEq for #ident #ty_generics #where_clause {
-                fn eq(&self, _: &Self) -> bool {
+                fn eq(&self, _: &Self) -> ::core::primitive::bool {
                     ::core::unreachable!()
                 }
             }
+        }
+    });
+    let eq = (!skip("Eq")).then(|| {
+        quote! {
             impl #impl_generics ::core::cmp::Eq for #ident #ty_generics #where_clause {}
         }
     });
+    let eq_hash = quote!(#hash #partial_eq #eq);
     quote! {
         impl #impl_generics #krate::FrozenKey for #ident #ty_generics #where_clause {
             fn encode(&self, _: &mut #krate::Encoder<'_>) {
                 ::core::unreachable!()
             }
-            fn key_eq_with(&self, _: &Self, _: #krate::FloatPolicy) -> bool {
+            fn key_eq_with(&self, _: &Self, _: #krate::FloatPolicy) -> ::core::primitive::bool {
                 ::core::unreachable!()
             }
         }
@@ -70,37 +104,125 @@ fn fallback(input: &Input<'_>) -> TokenStream {
     }
 }
 
-/// Local names of the generated code, hygienic so that user items never clash.
+/// The names the generated code introduces. None is a generic parameter of the
+/// input, and each local one is shadowed by a function in the enclosing block
+/// (see the module docs), so no user item can capture it.
 struct Names {
     krate: Path,
+    /// The `encode` parameter (`&mut Encoder`).
     enc: Ident,
+    /// The right-hand side of `key_eq_with` and `eq`.
     other: Ident,
+    /// The float policy parameter of `key_eq_with`.
     floats: Ident,
+    /// The `Hasher` parameter of `hash`.
+    state: Ident,
+    /// The type parameter of `hash`.
+    hasher: Ident,
+    /// `fn tk_immutable<T: ?Sized + Immutable>() {}`, called with the type of
+    /// each `with` field.
+    immutable: Ident,
+    /// `fn tk_key_field<T: ?Sized + Immutable + KeyField>() {}`, called with the
+    /// type of each field without `with`.
+    key_field: Ident,
+    /// Bindings of the keyed fields of `self` and of `other` in enum patterns,
+    /// one per keyed field of the largest variant.
+    a: Vec<Ident>,
+    b: Vec<Ident>,
+}
+
+impl Names {
+    fn new(input: &Input<'_>) -> Self {
+        let taken: Vec<String> = input
+            .generics
+            .params
+            .iter()
+            .filter_map(|param| match param {
+                GenericParam::Type(t) => Some(t.ident.to_string()),
+                GenericParam::Const(c) => Some(c.ident.to_string()),
+                GenericParam::Lifetime(_) => None,
+            })
+            .collect();
+        let fresh = |base: &str| {
+            let mut name = base.to_owned();
+            while taken.contains(&name) {
+                name.push('_');
+            }
+            Ident::new(&name, Span::mixed_site())
+        };
+        let bindings = match &input.body {
+            Body::Struct(_) => 0,
+            Body::Enum(variants) => variants
+                .iter()
+                .map(|v| Field::keyed(&v.fields).count())
+                .max()
+                .unwrap_or(0),
+        };
+        Names {
+            krate: input
+                .attrs
+                .krate
+                .clone()
+                .unwrap_or_else(|| parse_quote!(::tensor_key)),
+            enc: fresh("tk_enc"),
+            other: fresh("tk_other"),
+            floats: fresh("tk_floats"),
+            state: fresh("tk_state"),
+            hasher: fresh("TkHasher"),
+            immutable: fresh("tk_immutable"),
+            key_field: fresh("tk_key_field"),
+            a: (0..bindings).map(|j| fresh(&format!("tk_a{j}"))).collect(),
+            b: (0..bindings).map(|j| fresh(&format!("tk_b{j}"))).collect(),
+        }
+    }
+
+    /// `fn tk_enc() {}` ... for every local name: declared in the block around
+    /// the impls, they shadow user constants, statics and unit structs of the
+    /// same names, which a binding would otherwise resolve to. Then the two
+    /// helpers that assert properties of field types (see `expand`).
+    fn shadows(&self) -> TokenStream {
+        let Names {
+            krate,
+            immutable,
+            key_field,
+            ..
+        } = self;
+        let locals = [&self.enc, &self.other, &self.floats, &self.state]
+            .into_iter()
+            .chain(&self.a)
+            .chain(&self.b);
+        quote! {
+            #(
+                #[allow(dead_code)]
+                fn #locals() {}
+            )*
+            #[allow(dead_code)]
+            fn #immutable<T: ?::core::marker::Sized + #krate::Immutable>() {}
+            #[allow(dead_code)]
+            fn #key_field<
+                T: ?::core::marker::Sized + #krate::Immutable + #krate::__private::KeyField,
+            >() {
+            }
+        }
+    }
 }
 
 fn expand(input: &Input<'_>) -> TokenStream {
-    let names = Names {
-        krate: input
-            .attrs
-            .krate
-            .clone()
-            .unwrap_or_else(|| parse_quote!(::tensor_key)),
-        enc: Ident::new("tk_enc", Span::mixed_site()),
-        other: Ident::new("tk_other", Span::mixed_site()),
-        floats: Ident::new("tk_floats", Span::mixed_site()),
-    };
+    let names = Names::new(input);
     let Names {
         krate,
         enc,
         other,
         floats,
+        ..
     } = &names;
 
     let mut generics = input.generics.clone();
-    let bounds: Vec<WherePredicate> = match &input.attrs.bound {
+    let mut bounds: Vec<WherePredicate> = match &input.attrs.bound {
         Some(bound) => bound.iter().cloned().collect(),
         None => inferred_bounds(input, krate),
     };
+    bounds.extend(immutable_bounds(input, krate));
     if !bounds.is_empty() {
         generics.make_where_clause().predicates.extend(bounds);
     }
@@ -137,11 +259,11 @@ fn expand(input: &Input<'_>) -> TokenStream {
                 let index = Literal::u32_unsuffixed(u32::try_from(i).unwrap_or(u32::MAX));
                 let keyed: Vec<&Field<'_>> = Field::keyed(&v.fields).collect();
                 let n = Literal::usize_unsuffixed(keyed.len());
-                let pat = pattern(v, "tk_a");
+                let pat = pattern(v, &names.a);
                 let encodes = keyed
                     .iter()
-                    .enumerate()
-                    .map(|(j, f)| encode_field(f, &binding("tk_a", j).into_token_stream(), &names));
+                    .zip(&names.a)
+                    .map(|(f, a)| encode_field(f, &a.to_token_stream(), &names));
                 quote! {
                     #pat => {
                         #krate::Encoder::begin_variant(#enc, #index, #n);
@@ -150,15 +272,12 @@ fn expand(input: &Input<'_>) -> TokenStream {
                 }
             });
             let eq_arms = variants.iter().map(|v| {
-                let (a, b) = (pattern(v, "tk_a"), pattern(v, "tk_b"));
-                let eqs = Field::keyed(&v.fields).enumerate().map(|(j, f)| {
-                    eq_field(
-                        f,
-                        &binding("tk_a", j).into_token_stream(),
-                        &binding("tk_b", j).into_token_stream(),
-                        &names,
-                    )
-                });
+                let (a, b) = (pattern(v, &names.a), pattern(v, &names.b));
+                let eqs = Field::keyed(&v.fields)
+                    .zip(names.a.iter().zip(&names.b))
+                    .map(|(f, (a, b))| {
+                        eq_field(f, &a.to_token_stream(), &b.to_token_stream(), &names)
+                    });
                 let all = conjunction(eqs);
                 quote!((#a, #b) => #all,)
             });
@@ -195,11 +314,31 @@ fn expand(input: &Input<'_>) -> TokenStream {
         quote!(_)
     };
 
+    // Every field must be `Immutable`, and every field without `with`
+    // `FrozenKey`. The calls carry the span of the field's type, so errors point
+    // there: `Immutable` explains interior mutability (an alias of `Cell`), and
+    // `KeyField` (a subtrait of `FrozenKey`, whose error replaces the one of the
+    // `FrozenKey` calls below at the same span) a type that merely has no impl
+    // (`PathBuf`), pointing to `with`.
+    let assertions = input.keyed_fields().into_iter().map(|f| {
+        let ty = f.ty;
+        let check = if f.attrs.with.is_some() {
+            &names.immutable
+        } else {
+            &names.key_field
+        };
+        quote_spanned!(ty.span()=> #check::<#ty>();)
+    });
+    // In both bodies: the `KeyField` error replaces a `FrozenKey` one only
+    // within the same body.
+    let assertions: Vec<TokenStream> = assertions.collect();
+
     let frozen_key = quote! {
         #[automatically_derived]
         impl #impl_generics #krate::FrozenKey for #ident #ty_generics #where_clause {
             #[inline]
             fn encode(&self, #enc: &mut #krate::Encoder<'_>) {
+                #(#assertions)*
                 #encode_body
             }
 
@@ -208,19 +347,41 @@ fn expand(input: &Input<'_>) -> TokenStream {
                 &self,
                 #other_param: &Self,
                 #floats_param: #krate::FloatPolicy,
-            ) -> bool {
+            ) -> ::core::primitive::bool {
+                #(#assertions)*
                 #eq_body
             }
         }
     };
-    if input.attrs.no_eq_hash {
-        return frozen_key;
-    }
-    let state = Ident::new("tk_state", Span::mixed_site());
-    let hasher = Ident::new("TkHasher", Span::mixed_site());
+    let eq_hash = (!input.attrs.no_eq_hash)
+        .then(|| eq_hash(input, &impl_generics, &ty_generics, where_clause, &names));
+    let shadows = names.shadows();
     quote! {
-        #frozen_key
+        const _: () = {
+            #shadows
+            #frozen_key
+            #eq_hash
+        };
+    }
+}
 
+/// `Hash`, `PartialEq` and `Eq` through the `FrozenKey` impl.
+fn eq_hash(
+    input: &Input<'_>,
+    impl_generics: &syn::ImplGenerics<'_>,
+    ty_generics: &syn::TypeGenerics<'_>,
+    where_clause: Option<&syn::WhereClause>,
+    names: &Names,
+) -> TokenStream {
+    let Names {
+        krate,
+        other,
+        state,
+        hasher,
+        ..
+    } = names;
+    let ident = input.ident;
+    quote! {
         #[automatically_derived]
         impl #impl_generics ::core::hash::Hash for #ident #ty_generics #where_clause {
             #[inline]
@@ -232,7 +393,7 @@ fn expand(input: &Input<'_>) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics ::core::cmp::PartialEq for #ident #ty_generics #where_clause {
             #[inline]
-            fn eq(&self, #other: &Self) -> bool {
+            fn eq(&self, #other: &Self) -> ::core::primitive::bool {
                 <Self as #krate::FrozenKey>::key_eq(self, #other)
             }
         }
@@ -242,20 +403,11 @@ fn expand(input: &Input<'_>) -> TokenStream {
     }
 }
 
-use quote::ToTokens;
-
-fn binding(prefix: &str, j: usize) -> Ident {
-    let mut ident = format_ident!("{prefix}{j}");
-    ident.set_span(Span::mixed_site());
-    ident
-}
-
 /// `Self::V { x: tk_a0, 1: tk_a1, .. }`, binding the keyed fields in order.
-fn pattern(variant: &Variant<'_>, prefix: &str) -> TokenStream {
+fn pattern(variant: &Variant<'_>, names: &[Ident]) -> TokenStream {
     let ident = variant.ident;
-    let bindings = Field::keyed(&variant.fields).enumerate().map(|(j, f)| {
+    let bindings = Field::keyed(&variant.fields).zip(names).map(|(f, name)| {
         let member = &f.member;
-        let name = binding(prefix, j);
         quote!(#member: #name)
     });
     quote!(Self::#ident { #(#bindings,)* .. })
@@ -318,11 +470,52 @@ fn conjunction(parts: impl Iterator<Item = TokenStream>) -> TokenStream {
 /// `T: FrozenKey` for every type parameter that occurs in the type of a field
 /// that is part of the key and not routed through `with`.
 fn inferred_bounds(input: &Input<'_>, krate: &Path) -> Vec<WherePredicate> {
-    struct Finder<'p> {
-        params: Vec<&'p Ident>,
-        used: Vec<bool>,
+    let params: Vec<&Ident> = input.generics.type_params().map(|p| &p.ident).collect();
+    let mut used = vec![false; params.len()];
+    for field in input
+        .keyed_fields()
+        .into_iter()
+        .filter(|f| f.attrs.with.is_none())
+    {
+        mark_params(field.ty, &params, &mut used);
     }
-    impl<'ast> Visit<'ast> for Finder<'_> {
+    params
+        .iter()
+        .zip(&used)
+        .filter(|(_, used)| **used)
+        .map(|(param, _)| parse_quote!(#param: #krate::FrozenKey))
+        .collect()
+}
+
+/// `FieldType: Immutable` for every `with` field whose type mentions a type
+/// parameter; added to the inferred bounds and to `bound = "..."` alike, since
+/// the impl's body requires it (a field type without parameters is checked
+/// there directly).
+fn immutable_bounds(input: &Input<'_>, krate: &Path) -> Vec<WherePredicate> {
+    let params: Vec<&Ident> = input.generics.type_params().map(|p| &p.ident).collect();
+    input
+        .keyed_fields()
+        .into_iter()
+        .filter(|f| f.attrs.with.is_some())
+        .filter(|f| {
+            let mut used = vec![false; params.len()];
+            mark_params(f.ty, &params, &mut used);
+            used.contains(&true)
+        })
+        .map(|f| {
+            let ty = f.ty;
+            parse_quote_spanned!(ty.span()=> #ty: #krate::Immutable)
+        })
+        .collect()
+}
+
+/// Sets `used[i]` for every `params[i]` that occurs in `ty`.
+fn mark_params(ty: &syn::Type, params: &[&Ident], used: &mut [bool]) {
+    struct Finder<'p, 'u> {
+        params: &'p [&'p Ident],
+        used: &'u mut [bool],
+    }
+    impl<'ast> Visit<'ast> for Finder<'_, '_> {
         fn visit_path(&mut self, path: &'ast syn::Path) {
             if path.leading_colon.is_none()
                 && let Some(first) = path.segments.first()
@@ -333,23 +526,5 @@ fn inferred_bounds(input: &Input<'_>, krate: &Path) -> Vec<WherePredicate> {
             visit::visit_path(self, path);
         }
     }
-    let params: Vec<&Ident> = input.generics.type_params().map(|p| &p.ident).collect();
-    let mut finder = Finder {
-        used: vec![false; params.len()],
-        params,
-    };
-    for field in input
-        .keyed_fields()
-        .into_iter()
-        .filter(|f| f.attrs.with.is_none())
-    {
-        finder.visit_type(field.ty);
-    }
-    finder
-        .params
-        .iter()
-        .zip(&finder.used)
-        .filter(|(_, used)| **used)
-        .map(|(param, _)| parse_quote!(#param: #krate::FrozenKey))
-        .collect()
+    Finder { params, used }.visit_type(ty);
 }

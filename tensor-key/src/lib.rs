@@ -119,6 +119,7 @@ mod fingerprint;
 mod format;
 mod frozen;
 mod frozen_key;
+mod immutable;
 mod impls;
 mod kernels;
 mod key;
@@ -135,6 +136,9 @@ pub use encoder::{Encoder, KeySink};
 pub use format::FORMAT_VERSION;
 pub use frozen::{Freeze, FrozenTensor};
 pub use frozen_key::FrozenKey;
+#[doc(hidden)]
+pub use immutable::__private;
+pub use immutable::Immutable;
 pub use impls::KeyStorage;
 pub use key::Key;
 #[cfg(feature = "nalgebra")]

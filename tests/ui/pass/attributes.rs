@@ -23,6 +23,9 @@ struct Floats {
 
 pub struct Foreign(pub u64);
 
+// SAFETY: a plain `u64`: nothing changes through `&Foreign`.
+unsafe impl tensor_key::Immutable for Foreign {}
+
 mod foreign {
     use tensor_key::{Encoder, FloatPolicy, FrozenKey};
     pub fn encode(value: &super::Foreign, enc: &mut Encoder<'_>) {
@@ -97,6 +100,14 @@ struct Combined<T> {
 
 struct NotAKey;
 
+// With `no_eq_hash`, a later `#[derive]` of the std traits is no conflict.
+#[derive(FrozenKey)]
+#[frozen_key(no_eq_hash)]
+#[derive(PartialEq, Eq, Hash, Debug)]
+struct StdDerived {
+    x: u8,
+}
+
 fn main() {
     let _ = Floats {
         exact: 0.0,
@@ -108,6 +119,7 @@ fn main() {
     let _ = Bound::<u8> { value: 1, marker: PhantomData }.digest();
     let _ = NoBound::<NotAKey> { id: 1, marker: PhantomData } == NoBound { id: 1, marker: PhantomData };
     let _ = Renamed { x: 1 } == Renamed { x: 1 };
+    let _ = StdDerived { x: 1 } == StdDerived { x: 1 };
     let _ = Combined::<NotAKey> { marker: PhantomData }.digest();
     let _ = With::A(Foreign(1)) == With::B { bits: 1.0 };
     let mut scratch = Vec::new();

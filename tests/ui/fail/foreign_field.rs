@@ -1,0 +1,15 @@
+// Fields of immutable standard types without a `FrozenKey` impl: the error
+// says the type has no `FrozenKey` impl and points to `with`, not to
+// mutability (they are `Immutable`).
+use std::path::PathBuf;
+use std::time::Duration;
+use tensor_key::FrozenKey;
+
+#[derive(FrozenKey)]
+struct Job {
+    input: PathBuf,
+    timeout: Duration,
+    retries: u8,
+}
+
+fn main() {}
