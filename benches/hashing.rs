@@ -311,7 +311,7 @@ fn rank6(c: &mut Criterion) {
         (a * 7 + b * 5 + c * 3 + d * 2 + e + f) as f32
     });
     let fixed = store.view().permuted_axes([5, 3, 1, 0, 2, 4]);
-    let dynamic = fixed.clone().into_dyn();
+    let dynamic = fixed.into_dyn();
     let fixed_copy = fixed.as_standard_layout().into_owned();
     let dynamic_copy = fixed_copy.clone().into_dyn();
     let state = RandomState::new();
