@@ -290,3 +290,36 @@ proptest! {
         prop_assert!(boxed_f.key_eq(&boxed));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Equality across layouts (banded, run by run, one slice) finds a single
+    /// changed element wherever it is, and agrees with the encodings.
+    #[test]
+    fn one_changed_element_is_found_in_every_layout(a in high_rank_tensor(), at in any::<prop::sample::Index>(), nan_payload in 1u32..0x3F_FFFF) {
+        prop_assume!(!a.is_empty());
+        let mut changed = with_order(&a, false);
+        let i = at.index(a.len());
+        let x = changed.iter().nth(i).copied().unwrap();
+        let y = if x.is_nan() { 1.5 } else if x == 0.0 { f32::from_bits(0x7F80_0000 | nan_payload) } else { -x * 2.0 - 1.0 };
+        *changed.iter_mut().nth(i).unwrap() = y;
+        let f = with_order(&a, true);
+        let changed_f = with_order(&changed, true);
+        let rev = reversed_storage(&a);
+        let perm = permuted_storage(&a);
+        for view in [a.view(), f.view(), reverse_all(&rev), unpermute(&perm)] {
+            for other in [changed.view(), changed_f.view()] {
+                prop_assert!(!view.key_eq(&other));
+                prop_assert!(!other.key_eq(&view));
+                prop_assert_ne!(view.encoding(), other.encoding());
+            }
+            // Same values in another layout: equal, with a NaN payload and a
+            // zero sign flipped where they occur.
+            let mut twin = with_order(&a, true);
+            twin.mapv_inplace(|v| if v.is_nan() { f32::from_bits((v.to_bits() ^ 0x8000_0000) | 0x0040_0000) } else if v == 0.0 { -v } else { v });
+            prop_assert!(view.key_eq(&twin.view()));
+            prop_assert!(twin.view().key_eq(&view));
+        }
+    }
+}

@@ -24,6 +24,9 @@ pub(crate) unsafe trait Scalar: Copy {
     fn eq_under(self, other: Self, floats: FloatPolicy) -> bool;
     /// True when the in-memory bytes of `items` already are their encoding.
     fn native_is_encoding(items: &[Self], floats: FloatPolicy) -> bool;
+    /// True when the canonical encoding differs from the bitwise one (a NaN
+    /// or a negative zero somewhere in the value).
+    fn needs_canonicalizing(self) -> bool;
     /// True when equal bytes in memory mean equal keys and unequal bytes unequal
     /// keys under `floats` (integers always; floats only bit for bit).
     const BYTES_ARE_IDENTITY: bool;
@@ -79,6 +82,10 @@ macro_rules! int_scalar {
             fn native_is_encoding(_: &[Self], _: FloatPolicy) -> bool {
                 LITTLE_ENDIAN && std::mem::size_of::<$t>() == Self::SIZE
             }
+            #[inline]
+            fn needs_canonicalizing(self) -> bool {
+                false
+            }
         }
     )*};
 }
@@ -116,6 +123,10 @@ unsafe impl Scalar for bool {
     fn native_is_encoding(_: &[Self], _: FloatPolicy) -> bool {
         true
     }
+    #[inline]
+    fn needs_canonicalizing(self) -> bool {
+        false
+    }
 }
 
 // SAFETY: char is a u32 holding a Unicode scalar value.
@@ -135,6 +146,10 @@ unsafe impl Scalar for char {
     }
     fn native_is_encoding(_: &[Self], _: FloatPolicy) -> bool {
         LITTLE_ENDIAN
+    }
+    #[inline]
+    fn needs_canonicalizing(self) -> bool {
+        false
     }
 }
 
@@ -228,6 +243,10 @@ macro_rules! float_scalar {
             fn native_is_encoding(items: &[Self], floats: FloatPolicy) -> bool {
                 LITTLE_ENDIAN && (floats == FloatPolicy::Bitwise || Float::all_canonical(items))
             }
+            #[inline]
+            fn needs_canonicalizing(self) -> bool {
+                Float::needs_canonicalizing(self)
+            }
         }
 
         // SAFETY: `Complex` is `repr(C)` with two fields of the same float type,
@@ -253,7 +272,11 @@ macro_rules! float_scalar {
             fn native_is_encoding(items: &[Self], floats: FloatPolicy) -> bool {
                 LITTLE_ENDIAN
                     && (floats == FloatPolicy::Bitwise
-                        || none_dirty(items, |z| z.re.needs_canonicalizing() | z.im.needs_canonicalizing()))
+                        || none_dirty(items, Scalar::needs_canonicalizing))
+            }
+            #[inline]
+            fn needs_canonicalizing(self) -> bool {
+                Float::needs_canonicalizing(self.re) | Float::needs_canonicalizing(self.im)
             }
         }
     )*};
@@ -305,6 +328,10 @@ macro_rules! half_scalar {
             #[inline]
             fn native_is_encoding(items: &[Self], floats: FloatPolicy) -> bool {
                 LITTLE_ENDIAN && (floats == FloatPolicy::Bitwise || Float::all_canonical(items))
+            }
+            #[inline]
+            fn needs_canonicalizing(self) -> bool {
+                Float::needs_canonicalizing(self)
             }
         }
     )*};
@@ -428,13 +455,23 @@ pub(crate) fn elements_eq<T: Scalar>(
     if let (Some(x), Some(y)) = (a.as_standard_slice(), b.as_standard_slice()) {
         return slice_eq(x, y, floats);
     }
-    a.zip_runs(&b, |x, y| match (x.as_slice(), y.as_slice()) {
+    let eq = |x: Run<'_, T>, y: Run<'_, T>| match (x.as_slice(), y.as_slice()) {
         (Some(x), Some(y)) => slice_eq(x, y, floats),
         _ => match floats {
             FloatPolicy::Canonical => run_eq_as(x, y, FloatPolicy::Canonical),
             FloatPolicy::Bitwise => run_eq_as(x, y, FloatPolicy::Bitwise),
         },
-    })
+    };
+    // Mixed layouts (Fortran against C order, transposes): equality needs no
+    // particular order, so walk in bands along whichever side has a unit-stride
+    // outer axis; both sides then read whole cache lines.
+    if let Some(equal) = a.zip_banded(&b, BAND_ROWS, eq) {
+        return equal;
+    }
+    if let Some(equal) = b.zip_banded(&a, BAND_ROWS, |y, x| eq(x, y)) {
+        return equal;
+    }
+    a.zip_runs(&b, eq)
 }
 
 #[inline(always)]
@@ -466,8 +503,15 @@ fn put_strided_as<T: Scalar>(mut run: Run<'_, T>, enc: &mut Encoder<'_>, floats:
             continue;
         }
         let (head, tail) = run.split_at(take);
-        for (out, x) in spare.chunks_exact_mut(T::SIZE).zip(head.iter()) {
-            x.write_le(floats, out);
+        // A branch-free scan first: when nothing needs canonicalizing, the
+        // gather copies bits without per-element tests.
+        let clean = floats == FloatPolicy::Bitwise
+            || !head
+                .iter()
+                .fold(false, |dirty, x| dirty | x.needs_canonicalizing());
+        let policy = if clean { FloatPolicy::Bitwise } else { floats };
+        for (x, out) in head.iter().zip(spare.chunks_exact_mut(T::SIZE)) {
+            x.write_le(policy, out);
         }
         enc.commit(take * T::SIZE);
         run = tail;
@@ -477,20 +521,42 @@ fn put_strided_as<T: Scalar>(mut run: Run<'_, T>, enc: &mut Encoder<'_>, floats:
 /// Writes a banded tensor's elements in row-major order: a band of rows is
 /// transposed through a stack tile, reading each column's segment of the band
 /// from contiguous memory, so each cache line read serves a whole segment
-/// (reading row by row would touch a new cache line for every element).
+/// (reading row by row would touch a new cache line for every element, and
+/// with power-of-two row lengths those lines evict each other).
 /// Returns false, having written nothing, when rows are too long for a band of
 /// two; the caller then goes run by run.
 fn put_bands<T: Scalar>(banded: &Banded<'_, T>, enc: &mut Encoder<'_>) -> bool {
-    let floats = enc.floats();
     let row_bytes = banded.cols() * T::SIZE;
     // Tile rows are a cache line longer than a row: with power-of-two row
     // lengths, unpadded rows would all map to the same cache sets.
     let pitch = row_bytes + 64;
-    let height = (TILE_BYTES / pitch).min(BAND_ROWS);
+    // The smallest tile that holds a full band: zeroing a tile much larger
+    // than the tensor would cost more than the transposition.
+    let full = pitch * BAND_ROWS;
+    if full <= 4 << 10 {
+        put_bands_in::<T, { 4 << 10 }>(banded, pitch, enc)
+    } else if full <= 16 << 10 {
+        put_bands_in::<T, { 16 << 10 }>(banded, pitch, enc)
+    } else if full <= 64 << 10 {
+        put_bands_in::<T, { 64 << 10 }>(banded, pitch, enc)
+    } else {
+        put_bands_in::<T, BIG_TILE>(banded, pitch, enc)
+    }
+}
+
+#[inline(never)]
+fn put_bands_in<T: Scalar, const TILE: usize>(
+    banded: &Banded<'_, T>,
+    pitch: usize,
+    enc: &mut Encoder<'_>,
+) -> bool {
+    let height = (TILE / pitch).min(BAND_ROWS);
     if height < 2 {
         return false;
     }
-    let mut tile = [0u8; TILE_BYTES];
+    let floats = enc.floats();
+    let row_bytes = pitch - 64;
+    let mut tile = [0u8; TILE];
     banded.for_each_band(height, |band| {
         let mut at = 0;
         band.for_each_column(|segment| {
@@ -515,8 +581,10 @@ fn put_bands<T: Scalar>(banded: &Banded<'_, T>, enc: &mut Encoder<'_>) -> bool {
     true
 }
 
-/// Stack space for transposing bands.
-const TILE_BYTES: usize = 36 * 1024;
+/// The largest transposition tile: a full band of 16 rows of 4096 f32 (a
+/// 4096 x 4096 Fortran-order matrix) with its row padding. Only tensors with
+/// rows this wide use it.
+const BIG_TILE: usize = 16 * (16 * 1024 + 64);
 /// Rows per band at most: 16 f32 fill a cache line.
 const BAND_ROWS: usize = 16;
 

@@ -23,6 +23,25 @@ use std::marker::PhantomData;
 /// doubles the count, so no array with elements has more than 62 of them.
 const MAX_AXES: usize = 64;
 
+/// Tensors of rank up to this (nearly all) walk with index arrays of this
+/// size: clearing and moving 64-entry arrays cost more than a small key's
+/// whole encoding.
+const SMALL_RANK: usize = 8;
+
+/// Evaluates `$body` with `$cap` the capacity of the index arrays: small for
+/// tensors of rank up to [`SMALL_RANK`], [`MAX_AXES`] otherwise.
+macro_rules! with_capacity {
+    ($shape:expr, $cap:ident => $body:expr) => {
+        if $shape.len() <= SMALL_RANK {
+            const $cap: usize = SMALL_RANK;
+            $body
+        } else {
+            const $cap: usize = MAX_AXES;
+            $body
+        }
+    };
+}
+
 /// The elements of a tensor in memory: a base pointer, the extents, and the
 /// strides in elements (any sign, or zero), borrowed for `'a`.
 ///
@@ -130,21 +149,23 @@ impl<'a, T> TensorRef<'a, T> {
     /// Calls `f` with every run along the innermost (normalized) axis, in
     /// logical row-major order. Runs are never empty.
     pub(crate) fn for_each_run(&self, mut f: impl FnMut(Run<'a, T>)) {
-        let Some(axes) = Axes::new(self.shape, [self.strides]) else {
-            return;
-        };
+        with_capacity!(self.shape, CAP => {
+            let Some(axes) = Axes::<1, CAP>::new(self.shape, [self.strides]) else {
+                return;
+            };
         let (len, [stride]) = axes.inner();
         axes.walk(0..axes.rank.saturating_sub(1), [0], |[offset]| {
             f(self.run(offset, len, stride));
             true
         });
+        })
     }
 
     /// When some axis other than the innermost has unit stride (Fortran order,
     /// transposes, permuted axes), the tensor as bands along that axis: see
     /// [`Banded`]. `None` when no such axis exists or the tensor is empty.
     pub(crate) fn banded(&self) -> Option<Banded<'a, T>> {
-        let axes = Axes::new(self.shape, [self.strides])?;
+        let axes = Axes::<1, MAX_AXES>::new(self.shape, [self.strides])?;
         let (_, [inner_stride]) = axes.inner();
         if inner_stride == 1 {
             return None;
@@ -170,12 +191,55 @@ impl<'a, T> TensorRef<'a, T> {
         if self.shape != other.shape {
             return false;
         }
-        let Some(axes) = Axes::new(self.shape, [self.strides, other.strides]) else {
-            return true;
-        };
-        let (len, [sa, sb]) = axes.inner();
-        axes.walk(0..axes.rank.saturating_sub(1), [0, 0], |[a, b]| {
-            f(self.run(a, len, sa), other.run(b, len, sb))
+        with_capacity!(self.shape, CAP => {
+            let Some(axes) = Axes::<2, CAP>::new(self.shape, [self.strides, other.strides]) else {
+                return true;
+            };
+            let (len, [sa, sb]) = axes.inner();
+            axes.walk(0..axes.rank.saturating_sub(1), [0, 0], |[a, b]| {
+                f(self.run(a, len, sa), other.run(b, len, sb))
+            })
+        })
+    }
+
+    /// Like [`zip_runs`](Self::zip_runs), but in bands when `self` has a
+    /// unit-stride axis other than its (jointly normalized) innermost one:
+    /// `f` gets a band's column segment of `self` (a slice of at most
+    /// `height` elements) and the same elements of `other` as a run, band by
+    /// band. The order is not row-major; equality does not need it. `None`
+    /// when `self` has no such axis.
+    pub(crate) fn zip_banded(
+        &self,
+        other: &TensorRef<'a, T>,
+        height: usize,
+        mut f: impl FnMut(Run<'a, T>, Run<'a, T>) -> bool,
+    ) -> Option<bool> {
+        if self.shape != other.shape {
+            return Some(false);
+        }
+        with_capacity!(self.shape, CAP => {
+            let Some(axes) = Axes::<2, CAP>::new(self.shape, [self.strides, other.strides]) else {
+                return Some(true);
+            };
+            let (_, [inner, _]) = axes.inner();
+            if inner == 1 {
+                return None;
+            }
+            let u = (0..axes.rank.saturating_sub(1))
+                .rev()
+                .find(|&k| axes.strides[k][0] == 1)?;
+            let rows = axes.len[u];
+            let other_stride = axes.strides[u][1];
+            let height = height.max(1);
+            Some(axes.walk(0..u, [0, 0], |[a, b]| {
+                (0..rows).step_by(height).all(|top| {
+                    let h = height.min(rows - top);
+                    let start = [a + top as isize, b + top as isize * other_stride];
+                    axes.walk(u + 1..axes.rank, start, |[x, y]| {
+                        f(self.run(x, h, 1), other.run(y, h, other_stride))
+                    })
+                })
+            }))
         })
     }
 
@@ -280,7 +344,7 @@ impl<'a, T> Run<'a, T> {
 /// column, instead of one cache line per element.
 pub(crate) struct Banded<'a, T> {
     tensor: TensorRef<'a, T>,
-    axes: Axes<1>,
+    axes: Axes<1, MAX_AXES>,
     band_axis: usize,
 }
 
@@ -352,13 +416,14 @@ impl<'a, T> Band<'_, 'a, T> {
 }
 
 /// The normalized axes of `N` same-shaped tensors walked together.
-struct Axes<const N: usize> {
+/// `CAP` bounds the number of axes of extent above 1 of the tensors walked.
+struct Axes<const N: usize, const CAP: usize> {
     rank: usize,
-    len: [usize; MAX_AXES],
-    strides: [[isize; N]; MAX_AXES],
+    len: [usize; CAP],
+    strides: [[isize; N]; CAP],
 }
 
-impl<const N: usize> Axes<N> {
+impl<const N: usize, const CAP: usize> Axes<N, CAP> {
     /// Drops extent-1 axes and merges mergeable neighbours; `None` when there
     /// are no elements.
     #[inline]
@@ -368,8 +433,8 @@ impl<const N: usize> Axes<N> {
         }
         let mut axes = Axes {
             rank: 0,
-            len: [0; MAX_AXES],
-            strides: [[0; N]; MAX_AXES],
+            len: [0; CAP],
+            strides: [[0; N]; CAP],
         };
         for (k, &n) in shape.iter().enumerate() {
             if n == 1 {
@@ -411,7 +476,7 @@ impl<const N: usize> Axes<N> {
         base: [isize; N],
         mut f: impl FnMut([isize; N]) -> bool,
     ) -> bool {
-        let mut index = [0usize; MAX_AXES];
+        let mut index = [0usize; CAP];
         let mut offset = base;
         loop {
             if !f(offset) {
@@ -523,6 +588,25 @@ mod tests {
                     }
                 }
                 let other = TensorRef::of_array(&views[0]);
+                if v.shape() == views[0].shape() {
+                    for height in [1, 2, 5, 16] {
+                        let mut pairs = Vec::new();
+                        let banded = t.zip_banded(&other, height, |a, b| {
+                            assert_eq!(a.as_slice().map(<[u32]>::len), Some(a.len()));
+                            assert_eq!(a.len(), b.len());
+                            pairs.extend(a.iter().copied().zip(b.iter().copied()));
+                            true
+                        });
+                        if banded.is_some() {
+                            // Every element once, paired with its counterpart.
+                            let mut expected_pairs: Vec<(u32, u32)> =
+                                expected.iter().copied().zip(logical(&views[0])).collect();
+                            expected_pairs.sort_unstable();
+                            pairs.sort_unstable();
+                            assert_eq!(pairs, expected_pairs, "rank {rank}, family {family}");
+                        }
+                    }
+                }
                 if v.shape() == views[0].shape() {
                     let mut zipped = (Vec::new(), Vec::new());
                     assert!(t.zip_runs(&other, |a, b| {
