@@ -594,7 +594,7 @@ def digest(value) -> str:
 
 
 def pieces(value) -> list[bytes]:
-    """The pieces the Rust encoder hands its sink (non-normative, SPEC.md 8)."""
+    """The pieces the Rust encoder hands its sink (non-normative, SPEC.md 10)."""
     w = _Writer()
     _encode(value, CANONICAL, w)
     out, start = [], 0

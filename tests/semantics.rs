@@ -281,3 +281,26 @@ fn digest_text_length_counts_characters() {
         })
     );
 }
+
+/// SPEC.md 4.6: only the crate's scalars (and its wrappers around them) are
+/// scalar elements; a type implemented outside the crate is a composite
+/// element even when it encodes like a scalar.
+#[test]
+fn outside_keys_are_composite_elements() {
+    struct Meters(f64);
+    impl FrozenKey for Meters {
+        fn encode(&self, enc: &mut tensor_key::Encoder<'_>) {
+            self.0.encode(enc);
+        }
+        fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
+            self.0.key_eq_with(&other.0, floats)
+        }
+    }
+    assert_eq!(Meters(1.0).encoding(), 1.0f64.encoding());
+    let mut want = vec![0x41];
+    want.extend(1u64.to_le_bytes());
+    want.push(0xFF);
+    want.extend(1.0f64.encoding());
+    assert_eq!(vec![Meters(1.0)].encoding(), want);
+    assert_ne!(vec![Meters(1.0)].encoding(), vec![1.0f64].encoding());
+}
