@@ -1,10 +1,18 @@
 //! Checks digests computed by the Python reference implementation
 //! (`python/gen_random.py`) against this crate.
 //!
-//! Each input line is `{"dtype", "shape", "data", "digest"}`: the elements in
-//! logical row-major order as little-endian hex. The tensor is rebuilt as an
-//! `ArrayD` and digested in several memory layouts (C, Fortran, permuted axes,
-//! negative strides); every digest must equal the Python one.
+//! Each input line is either a tensor or a record:
+//!
+//! * `{"dtype", "shape", "data", "digest"}`: the elements in logical row-major
+//!   order as little-endian hex. The tensor is rebuilt as an `ArrayD` and
+//!   digested in several memory layouts (C, Fortran, permuted axes, negative
+//!   strides); every digest must equal the Python one.
+//! * `{"kind": "record", "parts", "digests"}`: structured values (sets and maps
+//!   of keys whose `Ord` disagrees with their encoding, derived enums with
+//!   explicit discriminants, unit and one-field structs, per-field float
+//!   attributes, wrapped scalars as elements; see `support/records.rs`). Each
+//!   part, the record struct holding them and `Bitwise(record)` must have the
+//!   Python digests.
 //!
 //! ```sh
 //! python3 python/gen_random.py --seed 1 --count 3000 --out /tmp/tensors.jsonl
@@ -18,6 +26,9 @@ use num_complex::Complex;
 use serde_json::Value;
 use std::process::ExitCode;
 use tensor_key::FrozenKey;
+
+#[path = "support/records.rs"]
+mod records;
 
 /// An element type rebuilt from its little-endian bytes.
 trait Element: FrozenKey + Clone + Default {
@@ -118,8 +129,52 @@ fn digests<T: Element>(
     ])
 }
 
+/// A record line: every part's digest against the Python one.
+fn check_record(v: &Value) -> Result<(), String> {
+    let parts = v.get("parts").ok_or("record without parts")?;
+    let want = v
+        .get("digests")
+        .and_then(Value::as_object)
+        .ok_or("record without digests")?;
+    #[cfg_attr(not(feature = "half"), allow(unused_mut))]
+    let mut got = records::digests(&records::record(parts)?);
+    if parts.get("vec_box_bf16").is_some() {
+        #[cfg(feature = "half")]
+        got.extend(records::half_digests(parts)?);
+        #[cfg(not(feature = "half"))]
+        return Err(
+            "half-precision parts need `--features half` (or gen_random.py --no-half)".into(),
+        );
+    }
+    if got.len() != want.len() {
+        return Err(format!(
+            "Python sent {} digests, Rust computed {}",
+            want.len(),
+            got.len()
+        ));
+    }
+    for (name, digest) in got {
+        let expected = want
+            .get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("no Python digest for part {name}"))?;
+        if digest != expected {
+            return Err(format!(
+                "record part {name} = {}: Rust digest {digest}, Python digest {expected}",
+                parts
+                    .get(name)
+                    .map_or_else(|| "(the whole record)".into(), Value::to_string)
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_line(line: &str) -> Result<(), String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("bad JSON: {e}"))?;
+    if v.get("kind").and_then(Value::as_str) == Some("record") {
+        return check_record(&v);
+    }
     let field = |k: &str| v.get(k).ok_or_else(|| format!("missing field {k:?}"));
     let dtype = field("dtype")?.as_str().ok_or("dtype is not a string")?;
     let shape = field("shape")?
@@ -188,12 +243,14 @@ fn main() -> ExitCode {
         }
     };
     let mut checked = 0usize;
+    let mut records = 0usize;
     let mut failed = 0usize;
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         checked += 1;
+        records += usize::from(line.contains(r#""kind": "record""#));
         if let Err(e) = check_line(line) {
             failed += 1;
             if failed <= 20 {
@@ -203,12 +260,13 @@ fn main() -> ExitCode {
     }
     if failed > 0 || checked == 0 {
         eprintln!(
-            "crosscheck: FAILED: {failed} of {checked} tensors failed the check against the Python reference"
+            "crosscheck: FAILED: {failed} of {checked} values failed the check against the Python reference"
         );
         return ExitCode::FAILURE;
     }
     println!(
-        "crosscheck: {checked} tensors checked, every Rust digest (4 layouts each) equals the Python one"
+        "crosscheck: {checked} values checked ({} tensors in 4 layouts each, {records} records part by part): every Rust digest equals the Python one",
+        checked - records,
     );
     ExitCode::SUCCESS
 }

@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tensor_key_ref import (  # noqa: E402
     ANY, BOOL, C32, C64, CHAR, F32, F64, I8, I16, I32, I64, I128, ISIZE, NONE, U8, U16, U32, U64,
-    U128, UNIT, USIZE, Bitwise, Map, Seq, Set, Some_, Struct, Tensor, Tuple, Variant, digest, encode,
+    U128, UNIT, USIZE, Bitwise, Canonical, Map, Seq, Set, Some_, Struct, Tensor, Tuple, Variant, digest, encode,
 )
 
 NAN = float("nan")
@@ -143,7 +143,36 @@ VALUES = {
     "derive_skip_and_bitwise": lambda: Struct(GRID, U8(2), Bitwise(F32(-0.0))),
     "derive_unit_struct": lambda: Struct(),
     "derive_tuple_struct": lambda: Struct(U8(1), NONE),
+    # One-field structs are structs (SPEC.md 4.11); derived types are composite elements.
+    "derive_one_field_struct": lambda: Struct(F32(-0.0)),
+    "vec_derive_one_field_struct": lambda: Seq(ANY, [Struct(F32(1.0)), Struct(F32(NAN))]),
+    # Explicit discriminants: the index is the declaration position.
+    "derive_enum_discriminant_first": lambda: Variant(0),
+    "derive_enum_discriminant_unit": lambda: Variant(1),
+    "derive_enum_discriminant_tuple": lambda: Variant(2, U8(7)),
+    # Per-field float policies (SPEC.md 4.11).
+    "derive_float_attrs": lambda: Struct(Bitwise(F32(-0.0)), Canonical(F32(-0.0)), F32(-0.0)),
+    "bitwise_derive_float_attrs": lambda: Bitwise(Struct(Bitwise(F32(-0.0)), Canonical(F32(-0.0)), F32(-0.0))),
+    # Sets and maps in the order of their encodings, each distinct encoding once (SPEC.md 4.8).
+    "btreeset_i32_signs": lambda: Set([I32(-1), I32(1), I32(2)]),
+    "btreeset_strings": lambda: Set(["b", "aa", ""]),
+    "btreeset_box_string": lambda: Set(["b", "aa"]),
+    "btreeset_rc_str": lambda: Set(["b", "aa"]),
+    "btreeset_total_f64": lambda: Set(ZEROS_AND_NANS),
+    "bitwise_btreeset_total_f64": lambda: Bitwise(Set(ZEROS_AND_NANS)),
+    "btreemap_total_f64_keys": lambda: Map([(F64(0.0), "b"), (F64(-0.0), "a"), (F64(1.0), "a")]),
+    "btreemap_i32_keys": lambda: Map([(I32(-1), CHAR("a")), (I32(1), CHAR("b"))]),
+    "btreemap_nested_sets": lambda: Map([(Set([U8(2)]), Seq(F32, [-0.0])), (Set([U8(1), U8(2)]), Seq(F32, []))]),
+    # Wrapped scalars keep their scalar block and the policy in force (SPEC.md 4.12).
+    "vec_box_f32": lambda: Seq(F32, [-0.0, 1.0]),
+    "vec_key_bitwise_f32": lambda: Bitwise(Seq(F32, [-0.0, NAN])),
+    "bitwise_vec_key_f32": lambda: Bitwise(Seq(F32, [-0.0, NAN])),
+    "bitwise_pointers": lambda: Bitwise((F32(-0.0), F64(-0.0), F32(-0.0), F32(-0.0))),
+    "tensor1_box_f64": lambda: np.array([-0.0, 2.0]),
 }
+
+# Rust: [0.0, -0.0, f64::NAN, -f64::NAN, 1.0] (as `Total`, ordered by total_cmp)
+ZEROS_AND_NANS = [F64(0.0), F64(-0.0), F64(NAN), F64.from_bits(0xFFF8_0000_0000_0000), F64(1.0)]
 
 # f32 subtraction and sqrt are correctly rounded in Rust and numpy alike, so GRID
 # and BIG hold the same bits as the Rust vectors.

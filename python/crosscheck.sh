@@ -3,7 +3,7 @@
 # written from SPEC.md) against the Rust crate. Installs nothing: it needs
 # python3 with numpy, and cargo.
 #
-#   python/crosscheck.sh [COUNT] [SEED]     (defaults: 3000 tensors, seed 20261124)
+#   python/crosscheck.sh [COUNT] [SEED]     (defaults: 3000 tensors and 3000 records, seed 20261124)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +20,8 @@ python3 -m unittest discover -s python
 step "Python reference: golden vectors (tests/vectors/digests.json)"
 python3 python/check_vectors.py
 
-step "Python reference: $count random tensors (seed $seed)"
-python3 python/gen_random.py --seed "$seed" --count "$count" --out "$tmp/tensors.jsonl"
+step "Python reference: $count random tensors and $count random records (seed $seed)"
+python3 python/gen_random.py --seed "$seed" --count "$count" --out "$tmp/values.jsonl"
 
-step "Rust: the same tensors in several layouts"
-cargo run --release --features half --example crosscheck -- "$tmp/tensors.jsonl"
+step "Rust: the same tensors in several layouts, the same records part by part"
+cargo run --release --features half --example crosscheck -- "$tmp/values.jsonl"

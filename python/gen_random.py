@@ -1,13 +1,24 @@
 #!/usr/bin/env python3
-"""Writes random tensors and their Python digests, one JSON object per line, for
-the Rust cross-check (``cargo run --release --example crosscheck -- FILE``).
+"""Writes random tensors and records and their Python digests, one JSON object
+per line, for the Rust cross-check (``cargo run --release --example crosscheck
+-- FILE``).
 
-    python3 python/gen_random.py --seed 1 --count 3000 --out /tmp/tensors.jsonl
+    python3 python/gen_random.py --seed 1 --count 3000 --out /tmp/values.jsonl
 
-Each line: {"dtype": "float32", "shape": [2, 0, 3],
+writes 3000 tensors and 3000 records, interleaved. A tensor line:
+           {"dtype": "float32", "shape": [2, 0, 3],
             "data": "<hex of the elements in logical row-major order,
                       little-endian, raw bits (complex: re then im)>",
             "digest": "<digest computed by tensor_key_ref>"}
+A record line: {"kind": "record", "parts": {name: contents, ...},
+                "digests": {name: digest, ..., "record": ..., "bitwise_record": ...}}
+Its parts are the fields of ``Record`` in ``examples/support/records.rs``:
+sets and maps whose Rust element types order differently from their encodings
+(floats by ``total_cmp``, reversed orders, an order on a skipped field), with
+``0.0``/``-0.0`` and NaNs of both signs as keys; derived enums with explicit
+discriminants; unit and one-field structs; per-field float attributes, also
+inside ``Bitwise``; wrapped scalars (``Box``, ``Key``, ``Bitwise``) as
+sequence and tensor elements. Floats travel as raw bits (JSON integers).
 
 Values include NaNs with random payloads and signs, -0.0, infinities and
 subnormals; shapes have rank 0..4 and may hold zero extents; a few tensors are
@@ -27,7 +38,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tensor_key_ref import BF16, F16, F32, F64, Tensor, digest  # noqa: E402
+from tensor_key_ref import (  # noqa: E402
+    ANY, BF16, F16, F32, F64, I8, I32, U8, Bitwise, Canonical, Map, Seq, Set, Some_, Struct, Tensor, Variant,
+    digest,
+)
 
 INT_DTYPES = ["uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64"]
 FLOAT_DTYPES = ["float16", "float32", "float64", "complex64", "complex128"]
@@ -122,12 +136,176 @@ def value_of(dtype: str, shape: list[int], data: bytes, rng: random.Random):
     return random_layout(rng, a)
 
 
+# ---------------------------------------------------------------------------
+# Records (examples/support/records.rs)
+
+# Float bits that collide under the canonical rule: both zeros, NaNs of both
+# signs with several payloads, and a few ordinary values.
+SPECIAL = {
+    32: [0x0000_0000, 0x8000_0000, 0x7FC0_0000, 0xFFC0_0000, 0x7F80_0001, 0xFFC0_0001, 0x3F80_0000, 0xBF80_0000],
+    64: [0, 1 << 63, 0x7FF8 << 48, 0xFFF8 << 48, 0x7FF0_0000_0000_0001, 0xFFF8_0000_0000_0001,
+         0x3FF0 << 48, 0xBFF0 << 48],
+    16: [0x0000, 0x8000, 0x7E00, 0xFE00, 0x7C01, 0xFE01, 0x3C00, 0xBC00],
+    -16: [0x0000, 0x8000, 0x7FC0, 0xFFC0, 0x7F81, 0xFFC1, 0x3F80, 0xBF80],
+}
+
+
+def key_bits(rng: random.Random, width: int) -> int:
+    """Float bits for set elements and map keys: often a colliding value."""
+    return rng.choice(SPECIAL[width]) if rng.random() < 0.6 else float_bits(rng, width)
+
+
+def some(rng: random.Random, f, most: int = 5) -> list:
+    return [f() for _ in range(rng.randint(0, most))]
+
+
+def distinct_by(items: list, key) -> list:
+    seen, out = set(), []
+    for x in items:
+        if key(x) not in seen:
+            seen.add(key(x))
+            out.append(x)
+    return out
+
+
+def random_string(rng: random.Random) -> str:
+    alphabet = "ab\u00e9\u4e2d\U0001f600"
+    if rng.random() < 0.05:
+        return "x" * rng.randint(250, 260)  # lengths whose LE bytes sort differently
+    return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3)))
+
+
+def random_policies(rng: random.Random) -> dict:
+    return {
+        "bits": key_bits(rng, 32),
+        "canon": key_bits(rng, 64),
+        "plain": key_bits(rng, 32),
+        "nested": [some(rng, lambda: key_bits(rng, 64), 3), some(rng, lambda: key_bits(rng, 32), 4)],
+        "canon_set": some(rng, lambda: key_bits(rng, 64), 4),
+    }
+
+
+def random_disc(rng: random.Random) -> list:
+    name = rng.choice("ABCD")
+    if name == "B":
+        return ["B", key_bits(rng, 32)]
+    if name == "C":
+        return ["C", rng.randint(0, 255), None if rng.random() < 0.3 else key_bits(rng, 64)]
+    return [name]
+
+
+def random_record_parts(rng: random.Random, half: bool) -> dict:
+    f32s = lambda n=5: some(rng, lambda: key_bits(rng, 32), n)  # noqa: E731
+    f64s = lambda n=5: some(rng, lambda: key_bits(rng, 64), n)  # noqa: E731
+    parts = {
+        "set_total_f64": f64s(6),
+        "bitwise_set_total_f32": f32s(6),
+        "set_rev_i32": some(rng, lambda: rng.choice([-1, 1, 0, 256, -256, rng.randint(-(1 << 31), (1 << 31) - 1)])),
+        # Map keys distinct under the Rust Ord (bits), else Rust would overwrite.
+        "map_total_f32_string": distinct_by(some(rng, lambda: [key_bits(rng, 32), random_string(rng)]), lambda e: e[0]),
+        "map_rev_u8_total_f64": distinct_by(some(rng, lambda: [rng.randint(0, 4), key_bits(rng, 64)]), lambda e: e[0]),
+        "map_set_vec": distinct_by(some(rng, lambda: [f64s(3), f32s(3)], 4), lambda e: frozenset(e[0])),
+        "set_box_string": some(rng, lambda: random_string(rng)),
+        "set_rc_str": some(rng, lambda: random_string(rng)),
+        "set_tagged": some(rng, lambda: [rng.randint(-1, 1), key_bits(rng, 64), rng.randint(0, 3)], 6),
+        "discs": some(rng, lambda: random_disc(rng), 4),
+        "levels": some(rng, lambda: rng.choice(["High", "Low", "Mid"]), 4),
+        "unit": None,
+        "one": key_bits(rng, 64),
+        "named_one": f32s(4),
+        "policies": random_policies(rng),
+        "bitwise_policies": random_policies(rng),
+        "vec_box_f32": f32s(),
+        "vec_key_bitwise_f32": f32s(),
+        "bitwise_vec_key_f64": f64s(),
+        "tensor_bitwise_box_f64": f64s(),
+        "bitwise_pointers": [key_bits(rng, 32), key_bits(rng, 64), key_bits(rng, 32)],
+    }
+    if half:
+        parts["vec_box_bf16"] = some(rng, lambda: key_bits(rng, -16))
+        parts["tensor_key_f16"] = some(rng, lambda: key_bits(rng, 16))
+        parts["vec_bitwise_key_f16"] = some(rng, lambda: key_bits(rng, 16))
+    return parts
+
+
+def _f32(b):
+    return F32.from_bits(b)
+
+
+def _f64(b):
+    return F64.from_bits(b)
+
+
+def _policies(p: dict):
+    floats, fset = p["nested"]
+    return Struct(
+        Bitwise(_f32(p["bits"])),
+        Canonical(_f64(p["canon"])),
+        _f32(p["plain"]),
+        Bitwise((Seq(F64, [_f64(b) for b in floats]), Set([_f32(b) for b in fset]))),
+        Canonical(Set([_f64(b) for b in p["canon_set"]])),
+    )
+
+
+def _disc(d: list):
+    if d[0] == "B":
+        return Variant(1, _f32(d[1]))
+    if d[0] == "C":
+        return Variant(2, U8(d[1]), None if d[2] is None else Some_(_f64(d[2])))
+    return Variant({"A": 0, "D": 3}[d[0]])
+
+
+RECORD_PARTS = {  # the Python model of each part, in Record's field order
+    "set_total_f64": lambda v: Set([_f64(b) for b in v]),
+    "bitwise_set_total_f32": lambda v: Bitwise(Set([_f32(b) for b in v])),
+    "set_rev_i32": lambda v: Set([I32(x) for x in v]),
+    "map_total_f32_string": lambda v: Map([(_f32(k), x) for k, x in v]),
+    "map_rev_u8_total_f64": lambda v: Map([(U8(k), _f64(x)) for k, x in v]),
+    "map_set_vec": lambda v: Map([(Set([_f64(b) for b in k]), Seq(F32, [_f32(b) for b in x])) for k, x in v]),
+    "set_box_string": lambda v: Set(v),
+    "set_rc_str": lambda v: Set(v),
+    "set_tagged": lambda v: Set([Struct(I8(x), _f64(w)) for x, w, _note in v]),  # the note is skipped
+    "discs": lambda v: Seq(ANY, [_disc(d) for d in v]),
+    "levels": lambda v: Set([Variant({"High": 0, "Low": 1, "Mid": 2}[x]) for x in v]),  # declaration order
+    "unit": lambda v: Struct(),
+    "one": lambda v: Struct(_f64(v)),
+    "named_one": lambda v: Struct(Seq(F32, [_f32(b) for b in v])),
+    "policies": _policies,
+    "bitwise_policies": lambda v: Bitwise(_policies(v)),
+    "vec_box_f32": lambda v: Seq(F32, [_f32(b) for b in v]),
+    "vec_key_bitwise_f32": lambda v: Bitwise(Seq(F32, [_f32(b) for b in v])),
+    "bitwise_vec_key_f64": lambda v: Bitwise(Seq(F64, [_f64(b) for b in v])),
+    "tensor_bitwise_box_f64": lambda v: Bitwise(Tensor(F64, [len(v)], [_f64(b) for b in v])),
+    "bitwise_pointers": lambda v: Bitwise((_f32(v[0]), _f64(v[1]), _f32(v[2]))),
+}
+
+HALF_PARTS = {
+    "vec_box_bf16": lambda v: Seq(BF16, [BF16.from_bits(b) for b in v]),
+    "tensor_key_f16": lambda v: Tensor(F16, [len(v)], [F16.from_bits(b) for b in v]),
+    "vec_bitwise_key_f16": lambda v: Bitwise(Seq(F16, [F16.from_bits(b) for b in v])),
+}
+
+
+def record_line(rng: random.Random, half: bool) -> dict:
+    parts = random_record_parts(rng, half)
+    values = {name: RECORD_PARTS[name](parts[name]) for name in RECORD_PARTS}
+    digests = {name: digest(v) for name, v in values.items()}
+    record = Struct(*values.values())
+    digests["record"] = digest(record)
+    digests["bitwise_record"] = digest(Bitwise(record))
+    for name, model in HALF_PARTS.items():
+        if name in parts:
+            digests[name] = digest(model(parts[name]))
+    return {"kind": "record", "parts": parts, "digests": digests}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--no-half", action="store_true", help="leave out float16 and bfloat16")
+    p.add_argument("--no-records", action="store_true", help="tensors only")
     args = p.parse_args(argv)
     rng = random.Random(args.seed)
     dtypes = NO_HALF if args.no_half else ALL_DTYPES
@@ -140,7 +318,10 @@ def main(argv=None) -> int:
             value = value_of(dtype, shape, data, rng)
             line = {"dtype": dtype, "shape": shape, "data": data.hex(), "digest": digest(value)}
             f.write(json.dumps(line) + "\n")
-    print(f"gen_random: wrote {args.count} tensors to {args.out} (seed {args.seed})")
+            if not args.no_records:
+                f.write(json.dumps(record_line(rng, not args.no_half)) + "\n")
+    records = 0 if args.no_records else args.count
+    print(f"gen_random: wrote {args.count} tensors and {records} records to {args.out} (seed {args.seed})")
     return 0
 
 

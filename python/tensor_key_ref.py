@@ -1,6 +1,6 @@
 """Independent reference implementation of the tensor-key canonical encoding.
 
-Written from ``SPEC.md`` (format version 1), in pure Python plus numpy. It is
+Written from ``SPEC.md`` (format version 2), in pure Python plus numpy. It is
 meant to be read next to the spec, not to be fast.
 
 Public API
@@ -33,9 +33,12 @@ explicit wrappers:
   or ``ANY`` for composite elements (each item a full value).
   A plain ``list`` of same-typed scalar wrappers, or of composite values, is
   accepted when non-empty.
-* ``Map(pairs_or_dict)``, ``Set(items)``: entries are put in key order
-  (SPEC.md "Natural order"), duplicates are rejected. Plain ``dict``, ``set``
-  and ``frozenset`` are accepted.
+* ``Map(pairs_or_dict)``, ``Set(items)``: any keys and elements, floats
+  included, in any order. They are encoded in the order of their encodings
+  under the policy in force, each distinct encoding once (SPEC.md 4.8), so
+  ``Set([F64(0.0), F64(-0.0)])`` has one element and
+  ``Map([(F64(0.0), "a"), (F64(-0.0), "b")])`` two entries. Plain ``dict``,
+  ``set`` and ``frozenset`` are accepted.
 * tensors: any numpy array of a supported dtype (bool, int8..int64,
   uint8..uint64, float16, float32, float64, complex64, complex128, and
   ``bfloat16`` from ``ml_dtypes`` if installed) in any memory layout; or
@@ -56,7 +59,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DIGEST_PREFIX = b"tensor-key\x00" + bytes([FORMAT_VERSION])
 PIECE = 4096
 
@@ -334,7 +337,9 @@ class Seq:
 class Map:
     def __init__(self, entries):
         pairs = list(entries.items()) if isinstance(entries, dict) else [tuple(p) for p in entries]
-        self.entries = _sorted_unique(pairs, key=lambda kv: natural_key(kv[0]))
+        if any(len(p) != 2 for p in pairs):
+            raise EncodeError("map entries are (key, value) pairs")
+        self.entries = pairs
 
     def __repr__(self):
         return f"Map({self.entries!r})"
@@ -342,7 +347,7 @@ class Map:
 
 class Set:
     def __init__(self, items):
-        self.items = [x for x in _sorted_unique(list(items), key=natural_key)]
+        self.items = list(items)
 
     def __repr__(self):
         return f"Set({self.items!r})"
@@ -394,47 +399,6 @@ def _as_elem(elem, x):
     if isinstance(x, np.generic):
         x = x.item()
     return elem(*x) if isinstance(x, tuple) else elem(x)
-
-
-def _sorted_unique(items, key):
-    keyed = sorted(((key(x), i, x) for i, x in enumerate(items)), key=lambda t: t[0])
-    for a, b in zip(keyed, keyed[1:]):
-        if a[0] == b[0]:
-            raise EncodeError(f"duplicate key {a[2]!r}: a map or set holds each key once")
-    return [x for _, _, x in keyed]
-
-
-# ---------------------------------------------------------------------------
-# Natural order of map keys and set elements (SPEC.md 4.9)
-
-
-def natural_key(v):
-    v = _normalize(v)
-    if isinstance(v, Scalar):
-        if v.type.kind in ("float", "complex"):
-            raise EncodeError("floats have no total order; they cannot be map keys or set elements")
-        return v.payload
-    if v is UNIT:
-        return ()
-    if isinstance(v, Str):
-        return v.value.encode("utf-8")
-    if v is NONE:
-        return (0,)
-    if isinstance(v, Some_):
-        return (1, natural_key(v.value))
-    if isinstance(v, Tuple):
-        return tuple(natural_key(x) for x in v.items)
-    if isinstance(v, Seq):
-        return [natural_key(x) for x in v.items]
-    if isinstance(v, Set):
-        return [natural_key(x) for x in v.items]
-    if isinstance(v, Map):
-        return [(natural_key(k), natural_key(x)) for k, x in v.entries]
-    if isinstance(v, Struct):
-        return tuple(natural_key(x) for x in v.fields)
-    if isinstance(v, Variant):
-        return (v.index, tuple(natural_key(x) for x in v.fields))
-    raise EncodeError(f"{type(v).__name__} has no natural order; it cannot be a map key or set element")
 
 
 # ---------------------------------------------------------------------------
@@ -557,14 +521,11 @@ def _encode(v, policy: str, w: _Writer):
         w.put(bytes([T_SEQ]) + u64(len(v.items)))
         _block(v.elem, v.items, policy, w)
     elif isinstance(v, Map):
-        w.put(bytes([T_MAP]) + u64(len(v.entries)))
-        for k, x in v.entries:
-            _encode(k, policy, w)
-            _encode(x, policy, w)
+        entries = _sorted_distinct([_encoding(k, policy) + _encoding(x, policy) for k, x in v.entries])
+        w.put(bytes([T_MAP]) + u64(len(entries)) + b"".join(entries))
     elif isinstance(v, Set):
-        w.put(bytes([T_SET]) + u64(len(v.items)))
-        for x in v.items:
-            _encode(x, policy, w)
+        items = _sorted_distinct([_encoding(x, policy) for x in v.items])
+        w.put(bytes([T_SET]) + u64(len(items)) + b"".join(items))
     elif isinstance(v, np.ndarray):
         w.put(bytes([T_TENSOR]) + u64(v.ndim) + b"".join(u64(n) for n in v.shape))
         t, data = ndarray_block_data(v, policy)
@@ -588,6 +549,21 @@ def _encode(v, policy: str, w: _Writer):
         raise EncodeError(f"no tensor-key encoding for {type(v).__name__}: {v!r}")
 
 
+def _encoding(v, policy: str) -> bytes:
+    """The encoding of ``v`` under ``policy``, on its own. (The Rust encoder does
+    not cut pieces inside map and set entries, which it encodes aside.)"""
+    w = _Writer()
+    _encode(v, policy, w)
+    return bytes(w.out)
+
+
+def _sorted_distinct(encodings: list[bytes]) -> list[bytes]:
+    """SPEC.md 4.8: entries in bytewise order of their encodings, each distinct
+    encoding once. (A map entry is its key's encoding followed by its value's;
+    encodings are prefix-free, so this orders by key, then by value.)"""
+    return sorted(set(encodings))
+
+
 def _packed(t: ScalarType, data: bytes, policy: str, w: _Writer):
     w.put(bytes([t.tag_under(policy)]))
     if len(data) >= PIECE:
@@ -606,7 +582,7 @@ def _block(elem, items, policy: str, w: _Writer):
 
 
 def encode(value) -> bytes:
-    """The canonical encoding of ``value`` (format version 1)."""
+    """The canonical encoding of ``value`` (format version 2)."""
     w = _Writer()
     _encode(value, CANONICAL, w)
     return bytes(w.out)
@@ -618,7 +594,7 @@ def digest(value) -> str:
 
 
 def pieces(value) -> list[bytes]:
-    """The pieces the Rust encoder hands its sink (non-normative, SPEC.md 8)."""
+    """The pieces the Rust encoder hands its sink (non-normative, SPEC.md 10)."""
     w = _Writer()
     _encode(value, CANONICAL, w)
     out, start = [], 0

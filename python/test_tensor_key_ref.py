@@ -223,21 +223,32 @@ class Composites(unittest.TestCase):
         self.assertEqual(encode({U8(1): "one", U8(2): "two"}), encode(m))
         self.assertEqual(encode(Map([])), h("42" + L(0)))
 
-    def test_map_order_is_natural_not_bytewise(self):  # Rust: BTreeMap<i32, char>
+    def test_map_order_is_bytewise_not_numeric(self):  # Rust: BTreeMap<i32, char>
         m = Map({I32(1): CHAR("b"), I32(-1): CHAR("a")})
-        self.assertEqual(encode(m).hex(), "42020000000000000009ffffffff0c6100000009010000000c62000000")
-        m = Map({"b": U8(1), "ab": U8(2), "a": U8(3)})  # strings: bytewise, shorter prefix first
-        self.assertEqual(digest(m), "77d16d75fccf56764b850fa9ab38f01dcae753416c961350633aaef8731276ba")
+        self.assertEqual(encode(m), h("42" + L(2) + "09 01000000 0c 62000000 09 ffffffff 0c 61000000"))
+        m = Map({"b": U8(1), "ab": U8(2), "a": U8(3)})  # strings: by length, then bytes
+        self.assertEqual(encode(m), h("42" + L(3) + "20" + L(1) + "61 0203 20" + L(1) + "62 0201 20" + L(2) + "6162 0202"))
+        self.assertEqual(digest(m), "382c3686d934b25f61d7b35512273a93f4777be1fe2f118c3c5936ef01a5e3dc")  # Rust
 
-    def test_map_rejects_duplicates_and_float_keys(self):
-        self.assertRaises(EncodeError, Map, [(U8(1), U8(1)), (U8(1), U8(2))])
-        self.assertRaises(EncodeError, Set, [F32(1.0)])
+    def test_equal_encodings_are_written_once(self):
+        zero, neg = F64(0.0), F64(-0.0)
+        self.assertEqual(encode(Set([zero, neg])), h("43" + L(1) + "13 0000000000000000"))
+        self.assertEqual(encode(Set([zero, neg])), encode(Set([zero])))
+        self.assertEqual(encode(Set([F32(NAN), F32.from_bits(0xFFC00001)])), encode(Set([F32(NAN)])))
+        self.assertEqual(encode(Bitwise(Set([zero, neg]))), h("43" + L(2) + "1b 0000000000000000 1b 0000000000000080"))
+        self.assertEqual(encode(Map([(U8(1), U8(1)), (U8(1), U8(1))])), encode(Map([(U8(1), U8(1))])))
+        # Equal keys with different values are two entries, ordered by value.
+        both = Map([(zero, "b"), (neg, "a")])
+        self.assertEqual(encode(both), h("42" + L(2) + "13 0000000000000000 20" + L(1) + "61 13 0000000000000000 20" + L(1) + "62"))
+        self.assertEqual(encode(both), encode(Map([(neg, "b"), (zero, "a")])))
+        self.assertNotEqual(encode(Bitwise(both)), encode(Bitwise(Map([(neg, "b"), (zero, "a")]))))
 
     def test_set(self):
         self.assertEqual(encode(Set([CHAR("b"), CHAR("a")])), h("43" + L(2) + "0c61000000 0c62000000"))
         self.assertEqual(encode({CHAR("a"), CHAR("b")}), encode(Set([CHAR("a"), CHAR("b")])))
-        nested = Set([Some_(U8(1)), None, Some_(U8(0))])  # None < Some(0) < Some(1)
+        nested = Set([Some_(U8(1)), None, Some_(U8(0))])  # 30 < 31 02 00 < 31 02 01
         self.assertEqual(encode(nested), h("43" + L(3) + "30 310200 310201"))
+        self.assertEqual(encode(Set(["b", "aa", ""])), h("43" + L(3) + "20" + L(0) + "20" + L(1) + "62 20" + L(2) + "6161"))
 
     def test_struct_and_variant(self):  # Rust, hand-written FrozenKey impls
         self.assertEqual(encode(Struct(F32(1.0), F32(-0.0), "p")).hex(),
@@ -245,16 +256,16 @@ class Composites(unittest.TestCase):
         self.assertEqual(encode(Variant(0)).hex(), "61000000000000000000000000")
         self.assertEqual(encode(Variant(1, F64(NAN))).hex(), "6101000000010000000000000013000000000000f87f")
         self.assertEqual(digest(Variant(2, U32(3), U32(4))),
-                         "4b44a544ea1ecbb8b58c1eabd8670610f751dbbaea20ec07eccc665009e15deb")
+                         "d6ed6b49d88f5cca824ce531031ac5cfd675b5999ad87bfc21a7cab46f537c54")
         self.assertEqual(encode(Struct()), h("60" + L(0)))
 
     def test_half_vectors_from_rust(self):
-        self.assertEqual(digest(F16(1.5)), "05df4d28ae6414cbf4705c30c1a2c92121744bef38f2d7dbdceac9704ca9468f")
-        self.assertEqual(digest(BF16.from_bits(0xFFC1)), "3ea13f9103e23f582288015b2ca826c0fcf0aeb606e7e98edf3ad043395b6b13")
-        self.assertEqual(digest(Bitwise(F16.from_bits(0xFE01))), "2f2cd65a4445e30948b67be6c69c5b7fceec088c5f0b3b8042d4cf0779fa1cbb")
+        self.assertEqual(digest(F16(1.5)), "eebe0f520ad4b7ba18f9beb433288374079e56922206b7c5ce31fb66349d7694")
+        self.assertEqual(digest(BF16.from_bits(0xFFC1)), "1b7ec4c8203d922078b17ea10c7793ff59c77b64bb2120569607460f4dd6445e")
+        self.assertEqual(digest(Bitwise(F16.from_bits(0xFE01))), "2f8a730f94698db15989013384554938c67392188261007754c1020026127c9a")
         a = np.array([1.0, 0, 0, -2.0], dtype=np.float16).reshape(2, 2)
         a.view(np.uint16)[0, 1], a.view(np.uint16)[1, 0] = 0x7C01, 0x8000
-        self.assertEqual(digest(a), "e662464ba0d615194368d6e29ab28c819bbe0a3ac2d890921818828c12607345")
+        self.assertEqual(digest(a), "a7ee92a6c0cd7c896ef1ba729a526ffb3a57bc027b69355297244e85ea65ecfd")
 
 
 class Tensors(unittest.TestCase):
@@ -292,7 +303,7 @@ class Tensors(unittest.TestCase):
             for shape in [(), (0,), (5,), (3, 4), (2, 0, 3), (2, 3, 4), (1, 3, 1, 2)]:
                 a = self._random(rng, dtype, shape)
                 want = encode(a)
-                self.assertEqual(digest(a), hashlib.sha256(b"tensor-key\x00\x01" + want).hexdigest())
+                self.assertEqual(digest(a), hashlib.sha256(b"tensor-key\x00\x02" + want).hexdigest())
                 views = [
                     np.array(a, order="F"),  # (np.asfortranarray makes 0-d arrays 1-d)
                     a.T.copy().T,  # Fortran storage, transposed back
@@ -390,6 +401,11 @@ class Pieces(unittest.TestCase):  # Rust: recorded with a KeySink
         self.assertEqual([len(p) for p in pieces(("x", b2, b2.T))], [45, 4096, 930, 4096, 904])
         self.assertEqual([len(p) for p in pieces(Seq(U64, [3] * 100))], [810])
         self.assertEqual([len(p) for p in pieces(Seq(ANY, ["abcdefghij"] * 1000))], [4096] * 4 + [2626])
+        # Every large scalar block cuts, sequences too; none inside set or map
+        # entries; a cut at a piece boundary makes no empty piece.
+        self.assertEqual([len(p) for p in pieces((U8(7), Seq(U8, [0] * 5000)))], [21, 4096, 904])
+        self.assertEqual([len(p) for p in pieces((U8(7), Set([Seq(U8, [0] * 5000)])))], [4096, 934])
+        self.assertEqual([len(p) for p in pieces((Seq(U8, [0] * 4067), Seq(U16, [1] * 3000)))], [4096, 4096, 1904])
 
     def test_pieces_concatenate_to_the_encoding(self):
         v = (np.ones((70, 70), np.float64), Seq(U8, range(200)), "x" * 5000)
@@ -408,6 +424,7 @@ class SpecExamples(unittest.TestCase):
         grid = (np.arange(12, dtype=np.float32) - np.float32(2.5)).reshape(3, 4)
         f16 = np.array([1.0, 0, 0, -2.0], dtype=np.float16).reshape(2, 2)
         f16.view(np.uint16)[0, 1], f16.view(np.uint16)[1, 0] = 0x7C01, 0x8000
+        zeros_and_nans = [F64(0.0), F64(-0.0), F64(NAN), F64.from_bits(0xFFF8_0000_0000_0000), F64(1.0)]
         examples = [
             U8(0xAB), F32(NAN), F32.from_bits(0xFFC00001), Bitwise(F32.from_bits(0xFFC00001)), F64(-0.0),
             F16.from_bits(0xFE01), BF16.from_bits(0xFFC1), (U8(1), "a"), Seq(F32, [1.0, 2.0]),
@@ -417,6 +434,19 @@ class SpecExamples(unittest.TestCase):
             np.array(2.0, np.float32), f16, Bitwise(np.array([-0.0, NAN], np.float32)),
             Tensor(ANY, [2, 2], ["a", "b", "c", ""]), Struct(F32(1.0), F32(-0.0), "p"), Variant(0),
             Variant(1, F64(NAN)), Variant(2, U32(3), U32(4)), Seq(ANY, ["a", "bc"]),
+            # 8.5: sets and maps, ordered by encoding, distinct encodings once
+            Set(["b", "aa", ""]), Set(zeros_and_nans), Bitwise(Set(zeros_and_nans)),
+            Map([(F64(0.0), "b"), (F64(-0.0), "a"), (F64(1.0), "a")]),
+            # 8.8: explicit discriminants
+            Variant(1), Variant(2, U8(7)),
+            # 8.10: unit and one-field structs, composite elements, float attributes
+            Struct(), Struct(F32(-0.0)), Seq(ANY, [Struct(F32(1.0))]), Seq(ANY, [F64(1.0)]),
+            Struct(Bitwise(F32(-0.0)), Canonical(F32(-0.0)), F32(-0.0)),
+            Bitwise(Struct(Bitwise(F32(-0.0)), Canonical(F32(-0.0)), F32(-0.0))),
+            # 8.11: wrapped scalars as elements
+            Bitwise(Seq(F32, [-0.0, NAN])), Seq(BF16, [BF16.from_bits(0xFFC1), BF16(1.0)]), Bitwise(F32(-0.0)),
+            # 8.12: nalgebra row and column vectors
+            np.array([[1.0, 2.0]], np.float32), np.array([[1.0], [2.0]], np.float32),
         ]
         for v in examples:
             self.assertIn(digest(v), spec, repr(v))

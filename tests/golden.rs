@@ -72,6 +72,72 @@ struct Unit;
 #[derive(FrozenKey)]
 struct Pair(u8, Option<u8>);
 
+/// One-field structs are structs of one field: no transparent encoding.
+#[derive(FrozenKey)]
+struct Meters(f32);
+
+/// Explicit discriminants: the encoded variant index is still the declaration
+/// position (High = 0, Low = 1, Mid = 2), not the discriminant.
+#[derive(FrozenKey)]
+#[repr(u8)]
+enum Level {
+    High = 5,
+    Low = 1,
+    Mid(u8) = 3,
+}
+
+/// Per-field float policies: `float = ...` fixes the policy of its field, even
+/// inside `Bitwise`; other fields take the policy in force.
+#[derive(FrozenKey)]
+struct Policies {
+    #[frozen_key(float = "bitwise")]
+    bits: f32,
+    #[frozen_key(float = "canonical")]
+    canon: f32,
+    plain: f32,
+}
+
+/// An `f64` set element ordered by `total_cmp`, so `0.0` and `-0.0` (and NaNs
+/// of different bits) are distinct members; the encoding keeps one of each
+/// distinct encoding.
+#[derive(Clone, Copy)]
+struct Total(f64);
+
+impl PartialEq for Total {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+impl Eq for Total {}
+impl PartialOrd for Total {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Total {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+impl FrozenKey for Total {
+    fn encode(&self, enc: &mut tensor_key::Encoder<'_>) {
+        self.0.encode(enc);
+    }
+    fn key_eq_with(&self, other: &Self, floats: tensor_key::FloatPolicy) -> bool {
+        self.0.key_eq_with(&other.0, floats)
+    }
+}
+
+fn zeros_and_nans() -> BTreeSet<Total> {
+    BTreeSet::from([
+        Total(0.0),
+        Total(-0.0),
+        Total(f64::NAN),
+        Total(-f64::NAN),
+        Total(1.0),
+    ])
+}
+
 fn vectors() -> Vec<Vector> {
     let grid = Array::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f32 - 2.5);
     let big = Array::from_shape_fn((40, 52), |(i, j)| ((i * 52 + j) as f32).sqrt());
@@ -170,6 +236,27 @@ fn vectors() -> Vec<Vector> {
         "derive_skip_and_bitwise" => Node { features: grid.clone(), layer: 2, _name: "n", scale: -0.0 };
         "derive_unit_struct" => Unit;
         "derive_tuple_struct" => Pair(1, None);
+        "derive_one_field_struct" => Meters(-0.0);
+        "vec_derive_one_field_struct" => vec![Meters(1.0), Meters(f32::NAN)];
+        "derive_enum_discriminant_first" => Level::High;
+        "derive_enum_discriminant_unit" => Level::Low;
+        "derive_enum_discriminant_tuple" => Level::Mid(7);
+        "derive_float_attrs" => Policies { bits: -0.0, canon: -0.0, plain: -0.0 };
+        "bitwise_derive_float_attrs" => Bitwise(Policies { bits: -0.0, canon: -0.0, plain: -0.0 });
+        "btreeset_i32_signs" => BTreeSet::from([-1i32, 1, 2]);
+        "btreeset_strings" => BTreeSet::from(["b", "aa", ""]);
+        "btreeset_box_string" => BTreeSet::from([Box::new("b".to_string()), Box::new("aa".to_string())]);
+        "btreeset_rc_str" => BTreeSet::from([Rc::<str>::from("b"), Rc::<str>::from("aa")]);
+        "btreeset_total_f64" => zeros_and_nans();
+        "bitwise_btreeset_total_f64" => Bitwise(zeros_and_nans());
+        "btreemap_total_f64_keys" => BTreeMap::from([(Total(0.0), "b"), (Total(-0.0), "a"), (Total(1.0), "a")]);
+        "btreemap_i32_keys" => BTreeMap::from([(-1i32, 'a'), (1i32, 'b')]);
+        "btreemap_nested_sets" => BTreeMap::from([(BTreeSet::from([2u8]), vec![-0.0f32]), (BTreeSet::from([1u8, 2]), vec![])]);
+        "vec_box_f32" => vec![Box::new(-0.0f32), Box::new(1.0)];
+        "vec_key_bitwise_f32" => vec![Key::new(Bitwise(-0.0f32)), Key::new(Bitwise(f32::NAN))];
+        "bitwise_vec_key_f32" => Bitwise(vec![Key::new(-0.0f32), Key::new(f32::NAN)]);
+        "bitwise_pointers" => Bitwise((Box::new(-0.0f32), Rc::new(-0.0f64), Arc::new(Key::new(-0.0f32)), &-0.0f32));
+        "tensor1_box_f64" => array![Box::new(-0.0f64), Box::new(2.0)];
     }
 }
 
@@ -230,7 +317,7 @@ fn digest_is_sha256_of_prefix_and_encoding() {
     use sha2::{Digest, Sha256};
     for v in vectors() {
         let mut h = Sha256::new();
-        h.update(b"tensor-key\x00\x01");
+        h.update(b"tensor-key\x00\x02");
         h.update(&v.encoding);
         assert_eq!(hex(&h.finalize()), v.digest, "{}", v.name);
     }

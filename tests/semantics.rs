@@ -171,10 +171,10 @@ fn exact_encodings() {
     m.extend(u64le(1));
     m.extend([0x02, 5, 6]);
     assert_eq!(array![[5u8], [6]].encoding(), m);
-    // Digest = SHA-256("tensor-key\0" 0x01 encoding).
+    // Digest = SHA-256("tensor-key\0" 0x02 encoding).
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    h.update(b"tensor-key\x00\x01");
+    h.update(b"tensor-key\x00\x02");
     h.update(&m);
     let expected: [u8; 32] = h.finalize().into();
     assert_eq!(array![[5u8], [6]].digest().as_bytes(), &expected);
@@ -261,4 +261,46 @@ fn digest_text_round_trips_and_rejects_bad_input() {
 fn keys_are_transparent_as_elements_too() {
     let keys = vec![Key::new(1.0f32), Key::new(2.0)];
     assert_eq!(keys.encoding(), vec![1.0f32, 2.0].encoding());
+}
+
+/// SPEC.md 2: the text form's length counts characters, not bytes.
+#[test]
+fn digest_text_length_counts_characters() {
+    use tensor_key::{KeyDigest, ParseDigestError};
+    let accented = "é".repeat(32); // 64 bytes, 32 characters
+    assert_eq!(
+        accented.parse::<KeyDigest>(),
+        Err(ParseDigestError::WrongLength { found: 32 })
+    );
+    // 64 characters of which one is not ASCII: a character error, not a length one.
+    let mixed = format!("{}é", "0".repeat(63));
+    assert_eq!(
+        mixed.parse::<KeyDigest>(),
+        Err(ParseDigestError::InvalidChar {
+            ch: 'é', index: 63
+        })
+    );
+}
+
+/// SPEC.md 4.6: only the crate's scalars (and its wrappers around them) are
+/// scalar elements; a type implemented outside the crate is a composite
+/// element even when it encodes like a scalar.
+#[test]
+fn outside_keys_are_composite_elements() {
+    struct Meters(f64);
+    impl FrozenKey for Meters {
+        fn encode(&self, enc: &mut tensor_key::Encoder<'_>) {
+            self.0.encode(enc);
+        }
+        fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
+            self.0.key_eq_with(&other.0, floats)
+        }
+    }
+    assert_eq!(Meters(1.0).encoding(), 1.0f64.encoding());
+    let mut want = vec![0x41];
+    want.extend(1u64.to_le_bytes());
+    want.push(0xFF);
+    want.extend(1.0f64.encoding());
+    assert_eq!(vec![Meters(1.0)].encoding(), want);
+    assert_ne!(vec![Meters(1.0)].encoding(), vec![1.0f64].encoding());
 }

@@ -254,6 +254,18 @@ impl<'s> Encoder<'s> {
     }
 }
 
+/// Appends the encoding of whatever `write` encodes, under `floats`, to `out`.
+/// Sets and maps use it to sort their entries by encoding (SPEC.md 4.8).
+pub(crate) fn append_encoding(
+    out: &mut Vec<u8>,
+    floats: FloatPolicy,
+    write: impl FnOnce(&mut Encoder<'_>),
+) {
+    let mut enc = Encoder::new(out);
+    enc.with_floats(floats, write);
+    enc.finish();
+}
+
 #[cfg(test)]
 mod tests {
     use crate::FrozenKey;

@@ -8,13 +8,13 @@
 ///
 /// ```
 /// // Store it beside persisted digests to detect a format change.
-/// assert_eq!(tensor_key::FORMAT_VERSION, 1);
+/// assert_eq!(tensor_key::FORMAT_VERSION, 2);
 /// ```
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
 
 /// Bytes hashed before the encoding when a digest is taken: the format name,
 /// a NUL, and [`FORMAT_VERSION`].
-pub(crate) const DIGEST_PREFIX: [u8; 12] = *b"tensor-key\x00\x01";
+pub(crate) const DIGEST_PREFIX: [u8; 12] = *b"tensor-key\x00\x02";
 
 /// The encoder hands bytes to its sink in pieces of this size (the last one
 /// shorter). Every scalar width divides it.

@@ -128,6 +128,24 @@ mod nalgebra_matrices {
         );
     }
 
+    /// SPEC.md 4.10: a row vector is the 1 x n tensor, a column vector the
+    /// n x 1 tensor; neither is the rank-1 tensor.
+    #[test]
+    fn row_and_column_vectors_are_rank_2() {
+        use nalgebra::{RowDVector, RowVector2, Vector2};
+        let row = RowVector2::new(1.0f32, 2.0);
+        let col = Vector2::new(1.0f32, 2.0);
+        assert_eq!(row.encoding(), array![[1.0f32, 2.0]].encoding());
+        assert_eq!(col.encoding(), array![[1.0f32], [2.0]].encoding());
+        assert_eq!(
+            RowDVector::from_vec(vec![1.0f32, 2.0]).digest(),
+            row.digest()
+        );
+        assert_ne!(row.digest(), col.digest());
+        assert_ne!(row.digest(), array![1.0f32, 2.0].digest());
+        assert_ne!(col.digest(), array![1.0f32, 2.0].digest());
+    }
+
     #[test]
     fn matrices_as_map_keys() {
         let mut map = HashMap::new();
