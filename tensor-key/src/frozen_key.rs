@@ -165,6 +165,21 @@ pub trait FrozenKey {
         encode_tensor_parts(t, enc);
     }
 
+    /// A lone tensor's whole canonical encoding written into `out`, when its
+    /// element type has a one-pass path and it fits; its length.
+    #[doc(hidden)]
+    #[inline]
+    fn __small_tensor_encoding(
+        _t: TensorRef<'_, Self>,
+        _out: &mut [u8],
+        _: Internal,
+    ) -> Option<usize>
+    where
+        Self: Sized,
+    {
+        None
+    }
+
     /// Writes the elements of a tensor (or sequence), in logical row-major
     /// order, inside an element block; scalars take the bulk paths.
     #[doc(hidden)]

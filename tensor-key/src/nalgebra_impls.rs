@@ -6,7 +6,7 @@
 
 use crate::FrozenKey;
 use crate::encoder::Encoder;
-use crate::impls::{encode_tensor, tensor_eq};
+use crate::impls::{encode_tensor, tensor_digest, tensor_eq, tensor_key_hash};
 use crate::kernels::strided::TensorRef;
 use crate::policy::FloatPolicy;
 use nalgebra::{ArrayStorage, Const, Dim, Dyn, Matrix, RawStorage, VecStorage, ViewStorage};
@@ -56,6 +56,14 @@ where
 
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
         with_tensor(self, |a| with_tensor(other, |b| tensor_eq(a, b, floats)))
+    }
+
+    fn key_hash<H: std::hash::Hasher + ?Sized>(&self, state: &mut H) {
+        with_tensor(self, |t| tensor_key_hash(t, state));
+    }
+
+    fn digest(&self) -> crate::KeyDigest {
+        with_tensor(self, tensor_digest)
     }
 }
 

@@ -391,34 +391,32 @@ pub(crate) fn put_elements<T: Scalar>(t: TensorRef<'_, T>, enc: &mut Encoder<'_>
     });
 }
 
-/// The fused path for small tensors: when the whole encoding (header, tag,
-/// elements) fits in the current piece and the elements are fewer than a
-/// piece (so no piece boundary falls inside, as the general path would cut
-/// it), it is written in one pass into the encoder's buffer. Returns false,
-/// having written nothing, otherwise. Same bytes, same pieces: only faster.
+/// The length of a small tensor's whole encoding (header, tag, elements) when
+/// it may be written in one pass: rank at most 8 and elements under a piece,
+/// so that no piece boundary of the general path falls inside the elements.
 #[inline]
-pub(crate) fn put_small_tensor<T: Scalar>(t: TensorRef<'_, T>, enc: &mut Encoder<'_>) -> bool {
+fn small_tensor_len<T: Scalar>(t: &TensorRef<'_, T>) -> Option<usize> {
+    let rank = t.shape().len();
+    if rank > 8 {
+        return None;
+    }
+    let body = t.len().checked_mul(T::SIZE).filter(|&b| b < CHUNK)?;
+    Some(1 + 8 + 8 * rank + 1 + body)
+}
+
+/// Writes a small tensor's whole encoding into `out` (exactly
+/// [`small_tensor_len`] bytes) in one pass.
+#[inline]
+fn write_small_tensor<T: Scalar>(t: TensorRef<'_, T>, floats: FloatPolicy, out: &mut [u8]) {
     let shape = t.shape();
-    if shape.len() > 8 {
-        return false;
-    }
     let head = 1 + 8 + 8 * shape.len() + 1;
-    let count = t.len();
-    let Some(body) = count.checked_mul(T::SIZE).filter(|&b| b < CHUNK) else {
-        return false;
-    };
-    if head + body > enc.room() {
-        return false;
-    }
-    let floats = enc.floats();
-    let out = enc.spare(head + body);
     out[0] = tag::TENSOR;
     out[1..9].copy_from_slice(&(shape.len() as u64).to_le_bytes());
     for (slot, &n) in out[9..head - 1].chunks_exact_mut(8).zip(shape) {
         slot.copy_from_slice(&(n as u64).to_le_bytes());
     }
     out[head - 1] = T::tag(floats);
-    let elements = &mut out[head..head + body];
+    let elements = &mut out[head..];
     match t.as_standard_slice() {
         Some(items) if T::native_is_encoding(items, floats) => {
             elements.copy_from_slice(native_bytes(items));
@@ -439,8 +437,34 @@ pub(crate) fn put_small_tensor<T: Scalar>(t: TensorRef<'_, T>, enc: &mut Encoder
             });
         }
     }
-    enc.commit(head + body);
+}
+
+/// The fused path for small tensors inside an encoding: when the whole
+/// encoding fits in the current piece (see [`small_tensor_len`]), it is written
+/// in one pass into the encoder's buffer. Returns false, having written
+/// nothing, otherwise. Same bytes, same pieces: only faster.
+#[inline]
+pub(crate) fn put_small_tensor<T: Scalar>(t: TensorRef<'_, T>, enc: &mut Encoder<'_>) -> bool {
+    let Some(n) = small_tensor_len(&t).filter(|&n| n <= enc.room()) else {
+        return false;
+    };
+    let floats = enc.floats();
+    write_small_tensor(t, floats, enc.spare(n));
+    enc.commit(n);
     true
+}
+
+/// A lone small tensor's canonical encoding, built on the stack: what the
+/// encoder would hand its sink as one piece, without the encoder. `None` when
+/// it does not fit `out` or is not small.
+#[inline]
+pub(crate) fn small_tensor_encoding<T: Scalar>(
+    t: TensorRef<'_, T>,
+    out: &mut [u8],
+) -> Option<usize> {
+    let n = small_tensor_len(&t).filter(|&n| n <= out.len())?;
+    write_small_tensor(t, FloatPolicy::Canonical, &mut out[..n]);
+    Some(n)
 }
 
 /// Canonical equality of the elements of two tensors of the same shape.

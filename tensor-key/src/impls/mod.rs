@@ -8,4 +8,4 @@ mod tensor;
 
 pub use tensor::KeyStorage;
 #[cfg(feature = "nalgebra")]
-pub(crate) use tensor::{encode_tensor, tensor_eq};
+pub(crate) use tensor::{encode_tensor, tensor_digest, tensor_eq, tensor_key_hash};

@@ -37,6 +37,10 @@ macro_rules! scalar_key {
                 }
             }
             #[inline]
+            fn __small_tensor_encoding(t: TensorRef<'_, Self>, out: &mut [u8], _: Internal) -> Option<usize> {
+                scalar::small_tensor_encoding(t, out)
+            }
+            #[inline]
             fn __encode_elements(t: TensorRef<'_, Self>, enc: &mut Encoder<'_>, _: Internal) {
                 scalar::put_elements(t, enc);
             }

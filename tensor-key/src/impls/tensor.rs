@@ -2,11 +2,15 @@
 //! element key type.
 
 use crate::FrozenKey;
+use crate::KeyDigest;
+use crate::digest::Sha256Sink;
 use crate::encoder::Encoder;
+use crate::encoder::{HasherSink, KeySink};
 use crate::frozen_key::sealed::Internal;
 use crate::kernels::strided::TensorRef;
 use crate::policy::FloatPolicy;
 use ndarray::{ArrayBase, CowRepr, Data, Dimension, OwnedArcRepr, OwnedRepr, ViewRepr};
+use std::hash::Hasher;
 
 mod sealed {
     pub trait Sealed {}
@@ -71,6 +75,16 @@ where
             floats,
         )
     }
+
+    #[inline]
+    fn key_hash<H: Hasher + ?Sized>(&self, state: &mut H) {
+        tensor_key_hash(TensorRef::of_array(self), state);
+    }
+
+    #[inline]
+    fn digest(&self) -> KeyDigest {
+        tensor_digest(TensorRef::of_array(self))
+    }
 }
 
 /// The memory form of a tensor is a key like the array it comes from (used by
@@ -85,6 +99,16 @@ impl<A: FrozenKey> FrozenKey for TensorRef<'_, A> {
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
         tensor_eq(*self, *other, floats)
     }
+
+    #[inline]
+    fn key_hash<H: Hasher + ?Sized>(&self, state: &mut H) {
+        tensor_key_hash(*self, state);
+    }
+
+    #[inline]
+    fn digest(&self) -> KeyDigest {
+        tensor_digest(*self)
+    }
 }
 
 /// Tag, rank, each extent, then one element block in row-major order.
@@ -92,6 +116,37 @@ impl<A: FrozenKey> FrozenKey for TensorRef<'_, A> {
 pub(crate) fn encode_tensor<A: FrozenKey>(t: TensorRef<'_, A>, enc: &mut Encoder<'_>) {
     A::__encode_tensor(t, enc, Internal(()));
 }
+
+/// `key_hash` of a lone tensor. Small tensors skip the encoder: their
+/// encoding is one piece, built on the stack and written at once, exactly the
+/// write the encoder would make.
+#[inline]
+pub(crate) fn tensor_key_hash<A: FrozenKey, H: Hasher + ?Sized>(
+    t: TensorRef<'_, A>,
+    state: &mut H,
+) {
+    let mut buf = [0u8; SMALL_KEY_BYTES];
+    match A::__small_tensor_encoding(t, &mut buf, Internal(())) {
+        Some(n) => state.write(&buf[..n]),
+        None => t.encode_into(&mut HasherSink(state)),
+    }
+}
+
+/// `digest` of a lone tensor, with the same shortcut for small tensors.
+#[inline]
+pub(crate) fn tensor_digest<A: FrozenKey>(t: TensorRef<'_, A>) -> KeyDigest {
+    let mut buf = [0u8; SMALL_KEY_BYTES];
+    let mut sink = Sha256Sink::new();
+    match A::__small_tensor_encoding(t, &mut buf, Internal(())) {
+        Some(n) => sink.write(&buf[..n]),
+        None => t.encode_into(&mut sink),
+    }
+    sink.finish()
+}
+
+/// Stack space for the encodings of small tensors hashed alone: an 8 x 8
+/// f32 matrix with its header fits.
+const SMALL_KEY_BYTES: usize = 512;
 
 /// Equal shapes and canonically equal elements.
 #[inline]
@@ -101,4 +156,148 @@ pub(crate) fn tensor_eq<A: FrozenKey>(
     floats: FloatPolicy,
 ) -> bool {
     a.shape() == b.shape() && A::__elements_eq(a, b, floats, Internal(()))
+}
+
+/// Every fast path (the stack shortcut of a lone small tensor, the fused
+/// one-pass write, one slice, banded transposes, strided runs) hands a sink
+/// exactly the writes of the most general path: header, element block header,
+/// then each element encoded on its own in logical order.
+#[cfg(test)]
+mod fast_paths {
+    use super::*;
+    use crate::encoder::KeySink;
+    use crate::frozen_key::encode_tensor_parts;
+    use ndarray::{ArrayD, IxDyn, ShapeBuilder, Slice};
+    use num_complex::Complex;
+    use proptest::prelude::*;
+
+    /// Records every write, boundaries included.
+    #[derive(Default, Debug, PartialEq)]
+    struct Writes(Vec<Vec<u8>>);
+
+    impl KeySink for Writes {
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.push(bytes.to_vec());
+        }
+    }
+
+    impl Hasher for Writes {
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.push(bytes.to_vec());
+        }
+        fn finish(&self) -> u64 {
+            0
+        }
+    }
+
+    fn with_encoder(f: impl FnOnce(&mut Encoder<'_>)) -> Writes {
+        let mut w = Writes::default();
+        let mut enc = Encoder::new(&mut w);
+        f(&mut enc);
+        enc.finish();
+        w
+    }
+
+    fn general<A: FrozenKey>(a: &ArrayD<A>, floats: FloatPolicy) -> Writes {
+        with_encoder(|enc| {
+            enc.with_floats(floats, |enc| {
+                enc.put_tag(crate::format::tag::TENSOR);
+                enc.put_len(a.ndim());
+                for &n in a.shape() {
+                    enc.put_len(n);
+                }
+                A::__element_block(a.len(), enc, Internal(()));
+                for x in a.iter() {
+                    x.__encode_element(enc, Internal(()));
+                }
+            })
+        })
+    }
+
+    /// The layouts of `a`'s values: C order, Fortran order, reversed and
+    /// stepped axes, permuted axes (through a transposed store).
+    fn layouts<A: Clone + Default>(a: &ArrayD<A>) -> Vec<ArrayD<A>> {
+        let shape = a.shape().to_vec();
+        let mut f = ArrayD::<A>::default(IxDyn(&shape).f());
+        f.assign(a);
+        let doubled: Vec<usize> = shape.iter().map(|&n| 2 * n).collect();
+        let mut store = ArrayD::<A>::default(IxDyn(&doubled));
+        store
+            .slice_each_axis_mut(|_| Slice::new(0, None, -2))
+            .assign(a);
+        let mut t = ArrayD::<A>::default(IxDyn(&shape).f());
+        t.assign(a);
+        vec![a.clone(), f, store, t]
+    }
+
+    fn check<A: FrozenKey + Clone + Default>(a: &ArrayD<A>) {
+        let expected = general(a, FloatPolicy::Canonical);
+        let store_views = layouts(a);
+        let mut views: Vec<ndarray::ArrayViewD<'_, A>> =
+            store_views.iter().map(|x| x.view()).collect();
+        views[2] = store_views[2].slice_each_axis(|_| Slice::new(0, None, -2));
+        for v in &views {
+            assert_eq!(v.shape(), a.shape());
+            let mut hashed = Writes::default();
+            v.key_hash(&mut hashed);
+            assert_eq!(hashed, expected, "key_hash");
+            let mut encoded = Writes::default();
+            v.encode_into(&mut encoded);
+            assert_eq!(encoded, expected, "encode_into");
+            let t = TensorRef::of_array(v);
+            assert_eq!(with_encoder(|enc| encode_tensor_parts(t, enc)), expected);
+            assert_eq!(v.digest(), {
+                let mut sink = Sha256Sink::new();
+                sink.write(&expected.0.concat());
+                sink.finish()
+            });
+            let bitwise = general(a, FloatPolicy::Bitwise);
+            assert_eq!(crate::Bitwise(v).encoding(), bitwise.0.concat());
+        }
+    }
+
+    fn shape() -> impl Strategy<Value = Vec<usize>> {
+        prop_oneof![
+            prop::collection::vec(0usize..6, 0..5),
+            // Past a piece, so bands, runs and piece cuts are exercised.
+            (40usize..80, 20usize..60).prop_map(|(r, c)| vec![r, c]),
+            (3usize..9, 2usize..4, 60usize..200).prop_map(|(a, b, c)| vec![a, b, c]),
+        ]
+    }
+
+    fn f32_value() -> impl Strategy<Value = f32> {
+        prop_oneof![
+            4 => (-4i8..4).prop_map(f32::from),
+            1 => Just(-0.0f32),
+            1 => any::<u32>().prop_map(|p| f32::from_bits(0x7F80_0001 | p)),
+            1 => any::<f32>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn f32_paths_write_what_the_general_path_writes(
+            (shape, values) in shape().prop_flat_map(|s| {
+                let n = s.iter().product::<usize>();
+                (Just(s), prop::collection::vec(f32_value(), n))
+            })
+        ) {
+            check(&ArrayD::from_shape_vec(IxDyn(&shape), values).unwrap());
+        }
+
+        #[test]
+        fn integer_and_complex_paths_write_what_the_general_path_writes(
+            (shape, values) in shape().prop_flat_map(|s| {
+                let n = s.iter().product::<usize>();
+                (Just(s), prop::collection::vec(any::<u16>(), n))
+            })
+        ) {
+            let a = ArrayD::from_shape_vec(IxDyn(&shape), values).unwrap();
+            check(&a);
+            check(&a.mapv(|x| Complex::new(f64::from(x), -0.0)));
+            check(&a.mapv(|x| x as u8 == 0));
+        }
+    }
 }
