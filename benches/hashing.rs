@@ -199,7 +199,8 @@ fn equality(c: &mut Criterion) {
     group.finish();
 }
 
-/// 100k 4x4 keys in a HashMap; look up present keys.
+/// 100k 4x4 keys in a HashMap with foldhash (the fast hasher a user of small
+/// keys picks); look up present keys.
 fn small_keys(c: &mut Criterion) {
     let mut group = c.benchmark_group("lookup_4x4");
     group.sample_size(30);
@@ -210,7 +211,7 @@ fn small_keys(c: &mut Criterion) {
         .collect();
     let probes: Vec<usize> = (0..1000).map(|i| (i * 7919) % count).collect();
     group.throughput(Throughput::Elements(probes.len() as u64));
-    let state = RandomState::new();
+    let state = foldhash::fast::FixedState::with_seed(0x5eed);
 
     let mut arrays: HashMap<[u32; 16], usize, _> = HashMap::with_hasher(state.clone());
     let array_keys: Vec<[u32; 16]> = tensors

@@ -102,6 +102,24 @@
 //! let _ = Key::new(cell); // error: `Cell<u32>` cannot be used as a tensor key
 //! ```
 //!
+//! # Guarantees
+//!
+//! Each promise of this crate, and where in the repository it is checked:
+//!
+//! | promise | checked by |
+//! |---|---|
+//! | `a.key_eq(&b)` exactly when the encodings are equal; equal keys hash equally under every hasher and have equal digests; encodings are prefix-free | `tests/laws.rs` (property tests), `tests/collections.rs` (`set_laws`, `map_laws`, ...) |
+//! | every NaN is one value, `-0.0 == 0.0`, `Bitwise` tells every bit pattern apart; shape and element type count, the static dimension type does not | `tests/semantics.rs` |
+//! | layout independence: C, Fortran, permuted, reversed, stepped and broadcast views of equal values are equal keys with the same hasher writes, at every rank | `tests/layout.rs` (`every_path_writes_the_same_pieces_at_every_rank`, `one_changed_element_is_found_in_every_layout`, ...) |
+//! | fast paths never change a byte or a write boundary | `tensor::fast_paths` unit tests, `tests/layout.rs` (recording hasher) |
+//! | hashing, `key_eq`, `encode` and `digest` of tensors of rank 0 to 8, fixed or dynamic, in every layout, and view lookups, allocate nothing | `tests/no_alloc.rs` (`every_rank_and_layout_allocates_nothing`, `dynamic_rank_lookups_allocate_nothing`) |
+//! | sets and maps are canonical whatever their element type's `Ord` | `tests/collections.rs` |
+//! | digests are stable: the golden vectors, and an independent implementation of `SPEC.md` that agrees with them and with random values | `tests/golden.rs`, `python/crosscheck.sh` (run in CI) |
+//! | mutable and interior-mutable types are not keys, also as derived fields, through aliases, generics and `with` fields | `tests/not_keys.rs`, `tests/ui.rs` (compile-fail cases) |
+//! | derived code compiles whatever the user's scope defines | `tests/derive_hygiene.rs`, `tests/ui/pass/hygiene.rs` |
+//! | `FrozenTensor` hashes once, across threads, and never copies on `into_frozen` | `tests/frozen.rs` |
+//! | nalgebra matrices of every shape and element type encode like the ndarray tensor, without panicking | `tensor-key/tests/features.rs` (`every_matrix_shape_encodes_like_ndarray`) |
+//!
 //! # Features
 //!
 //! * `derive` (default): `#[derive(FrozenKey)]`.
