@@ -221,6 +221,13 @@ macro_rules! float_scalar {
             fn ieee_eq(self, other: Self) -> bool {
                 self == other
             }
+            /// On the bits alone (a NaN's magnitude exceeds infinity's), so
+            /// that scans stay in integer vector registers.
+            #[inline(always)]
+            fn needs_canonicalizing(self) -> bool {
+                let bits = self.to_bits();
+                ((bits & !Self::NEG_ZERO) > <$t>::INFINITY.to_bits()) | (bits == Self::NEG_ZERO)
+            }
         }
 
         // SAFETY: IEEE floats are plain bits with no padding.
@@ -306,6 +313,11 @@ macro_rules! half_scalar {
             #[inline]
             fn ieee_eq(self, other: Self) -> bool {
                 self == other
+            }
+            #[inline(always)]
+            fn needs_canonicalizing(self) -> bool {
+                let bits = self.to_bits();
+                ((bits & 0x7FFF) > <$t>::INFINITY.to_bits()) | (bits == 0x8000)
             }
         }
 
@@ -489,10 +501,10 @@ pub(crate) fn elements_eq<T: Scalar>(
     // Mixed layouts (Fortran against C order, transposes): equality needs no
     // particular order, so walk in bands along whichever side has a unit-stride
     // outer axis; both sides then read whole cache lines.
-    if let Some(equal) = a.zip_banded(&b, BAND_ROWS, eq) {
+    if let Some(equal) = a.zip_banded(&b, EQ_BAND_ROWS, eq) {
         return equal;
     }
-    if let Some(equal) = b.zip_banded(&a, BAND_ROWS, |y, x| eq(x, y)) {
+    if let Some(equal) = b.zip_banded(&a, EQ_BAND_ROWS, |y, x| eq(x, y)) {
         return equal;
     }
     a.zip_runs(&b, eq)
@@ -554,15 +566,20 @@ fn put_bands<T: Scalar>(banded: &Banded<'_, T>, enc: &mut Encoder<'_>) -> bool {
     // Tile rows are a cache line longer than a row: with power-of-two row
     // lengths, unpadded rows would all map to the same cache sets.
     let pitch = row_bytes + 64;
-    // The smallest tile that holds a full band: zeroing a tile much larger
-    // than the tensor would cost more than the transposition.
+    // The tile should stay in L1 while it fills: up to 36 KiB, in the
+    // smallest size that holds a full band (zeroing a tile much larger than
+    // the tensor costs more than the transposition). Rows so wide that fewer
+    // than 4 fit go through a large tile with full 16-row bands instead: it
+    // lives in L2, but bands of a row or two would read every cache line of a
+    // column again and again, and when the column stride is a power of two
+    // the lines share a handful of cache sets and are evicted in between.
     let full = pitch * BAND_ROWS;
     if full <= 4 << 10 {
         put_bands_in::<T, { 4 << 10 }>(banded, pitch, enc)
     } else if full <= 16 << 10 {
         put_bands_in::<T, { 16 << 10 }>(banded, pitch, enc)
-    } else if full <= 64 << 10 {
-        put_bands_in::<T, { 64 << 10 }>(banded, pitch, enc)
+    } else if pitch * 4 <= 36 << 10 {
+        put_bands_in::<T, { 36 << 10 }>(banded, pitch, enc)
     } else {
         put_bands_in::<T, BIG_TILE>(banded, pitch, enc)
     }
@@ -580,30 +597,84 @@ fn put_bands_in<T: Scalar, const TILE: usize>(
     }
     let floats = enc.floats();
     let row_bytes = pitch - 64;
+    // When the tensor fills one block of memory (Fortran order, any
+    // permutation of axes), one vectorized scan of the block usually shows
+    // that nothing needs canonicalizing, and the segments need no scans.
+    let clean = floats == FloatPolicy::Bitwise
+        || banded
+            .memory_block()
+            .is_some_and(|m| T::native_is_encoding(m, FloatPolicy::Canonical));
     let mut tile = [0u8; TILE];
     banded.for_each_band(height, |band| {
+        let h = band.height();
+        // Columns go into the tile eight at a time: for each row, one element
+        // from each of the eight segments (lines that stay in L1), then one
+        // contiguous store into the tile row. Bits are copied as they are; a
+        // branch-free test on the same values tells whether anything needed
+        // canonicalizing, which only a band holding a NaN or -0.0 does.
+        let mut group: [&[T]; COLUMN_GROUP] = [&[]; COLUMN_GROUP];
+        let mut grouped = 0;
         let mut at = 0;
-        band.for_each_column(|segment| {
-            // Canonicalizing element by element costs more than the
-            // transposition itself; a vectorized scan usually shows there is
-            // nothing to change.
-            if T::native_is_encoding(segment, floats) {
-                for (r, x) in native_bytes(segment).chunks_exact(T::SIZE).enumerate() {
-                    tile[r * pitch + at..][..T::SIZE].copy_from_slice(x);
+        let mut dirty = false;
+        let mut flush = |group: &[&[T]], at: usize, dirty: &mut bool| {
+            if let Ok(full) = <&[&[T]; COLUMN_GROUP]>::try_from(group) {
+                // Segments cut to the band's height, so the indexing below
+                // needs no bounds checks.
+                let columns: [&[T]; COLUMN_GROUP] = full.map(|s| &s[..h]);
+                // The scan runs down each contiguous segment, where it
+                // vectorizes (across the eight values of a row it does not).
+                *dirty |= !clean
+                    && !columns
+                        .iter()
+                        .all(|s| T::native_is_encoding(s, FloatPolicy::Canonical));
+                for (c, column) in columns.iter().enumerate() {
+                    let at = at + c * T::SIZE;
+                    let rows = tile.chunks_exact_mut(pitch);
+                    for (row, x) in rows.zip(native_bytes(column).chunks_exact(T::SIZE)) {
+                        row[at..at + T::SIZE].copy_from_slice(x);
+                    }
                 }
             } else {
+                for (c, segment) in group.iter().enumerate() {
+                    for (r, x) in segment.iter().enumerate() {
+                        *dirty |= x.needs_canonicalizing();
+                        tile[r * pitch + at + c * T::SIZE..][..T::SIZE]
+                            .copy_from_slice(native_bytes(std::slice::from_ref(x)));
+                    }
+                }
+            }
+        };
+        band.for_each_column(|segment| {
+            group[grouped] = segment;
+            grouped += 1;
+            if grouped == COLUMN_GROUP {
+                flush(&group, at, &mut dirty);
+                at += COLUMN_GROUP * T::SIZE;
+                grouped = 0;
+            }
+        });
+        if grouped > 0 {
+            flush(&group[..grouped], at, &mut dirty);
+        }
+        if dirty && floats == FloatPolicy::Canonical {
+            // Rare: rewrite this band element by element, canonically.
+            let mut at = 0;
+            band.for_each_column(|segment| {
                 for (r, x) in segment.iter().enumerate() {
                     x.write_le(floats, &mut tile[r * pitch + at..][..T::SIZE]);
                 }
-            }
-            at += T::SIZE;
-        });
-        for row in tile.chunks(pitch).take(band.height()) {
+                at += T::SIZE;
+            });
+        }
+        for row in tile.chunks(pitch).take(h) {
             enc.put(&row[..row_bytes]);
         }
     });
     true
 }
+
+/// Columns transposed together into the tile.
+const COLUMN_GROUP: usize = 8;
 
 /// The largest transposition tile: a full band of 16 rows of 4096 f32 (a
 /// 4096 x 4096 Fortran-order matrix) with its row padding. Only tensors with
@@ -611,6 +682,10 @@ fn put_bands_in<T: Scalar, const TILE: usize>(
 const BIG_TILE: usize = 16 * (16 * 1024 + 64);
 /// Rows per band at most: 16 f32 fill a cache line.
 const BAND_ROWS: usize = 16;
+/// Rows per band when comparing: the other side's elements of a column come
+/// from this many rows, and with power-of-two row lengths those rows' cache
+/// lines share one L1 set; 8 stay under a set's associativity.
+const EQ_BAND_ROWS: usize = 8;
 
 /// Contiguous run: whole pieces of clean data go to the sink from memory;
 /// everything else is encoded into the buffer in place.

@@ -363,6 +363,32 @@ impl<'a, T> Banded<'a, T> {
             .product()
     }
 
+    /// All elements as one slice in memory order, when they fill a block of
+    /// memory exactly once (any permutation of C-order strides, as Fortran
+    /// order is).
+    pub(crate) fn memory_block(&self) -> Option<&'a [T]> {
+        let axes = &self.axes;
+        let mut by_stride = [(0usize, 0isize); MAX_AXES];
+        for (slot, (&n, &[s])) in by_stride.iter_mut().zip(axes.len.iter().zip(&axes.strides)) {
+            *slot = (n, s);
+        }
+        let by_stride = &mut by_stride[..axes.rank];
+        by_stride.sort_unstable_by_key(|&(_, s)| s);
+        let mut expected = 1isize;
+        for &(n, s) in by_stride.iter() {
+            if s != expected {
+                return None;
+            }
+            expected = expected.checked_mul(n as isize)?;
+        }
+        // SAFETY: the strides are a permutation of C-order strides of the
+        // normalized extents (all positive, the smallest 1, each the product of
+        // the extents below it), so the indices inside the shape address
+        // exactly `ptr..ptr + len`, each once; by the `TensorRef` contract they
+        // are initialized and borrowed for `'a`.
+        Some(unsafe { std::slice::from_raw_parts(self.tensor.ptr, expected as usize) })
+    }
+
     /// Calls `f` with each band of at most `height` consecutive rows, matrix
     /// by matrix, top to bottom.
     pub(crate) fn for_each_band(&self, height: usize, mut f: impl FnMut(Band<'_, 'a, T>)) {
@@ -680,6 +706,51 @@ mod tests {
                 assert_eq!(joined, logical(&col));
             }
         });
+    }
+
+    #[test]
+    fn memory_blocks_are_found_only_where_memory_is_filled_once() {
+        let f = Array::from_shape_fn((5, 7).f(), |(i, j)| (i * 7 + j) as u16);
+        let block = TensorRef::of_array(&f).banded().unwrap();
+        let m = block.memory_block().unwrap();
+        assert_eq!(m.len(), 35);
+        assert_eq!(m, f.as_slice_memory_order().unwrap());
+        // Permuted axes of a C-order store also fill it.
+        let c = ArrayD::from_shape_fn(IxDyn(&[3, 4, 5]), |i| i.slice().iter().sum::<usize>() as u8);
+        let p = c.view().permuted_axes(IxDyn(&[2, 0, 1]));
+        let m = TensorRef::of_array(&p)
+            .banded()
+            .unwrap()
+            .memory_block()
+            .unwrap();
+        assert_eq!(m, c.as_slice().unwrap());
+        // Stepped, reversed and broadcast views do not.
+        let big = Array::from_shape_fn((10, 14).f(), |(i, j)| (i + j) as u16);
+        let stepped = big.slice(s![.., ..;2]);
+        assert!(
+            TensorRef::of_array(&stepped)
+                .banded()
+                .unwrap()
+                .memory_block()
+                .is_none()
+        );
+        let reversed = f.slice(s![.., ..;-1]);
+        assert!(
+            TensorRef::of_array(&reversed)
+                .banded()
+                .unwrap()
+                .memory_block()
+                .is_none()
+        );
+        let col = Array::from_shape_fn(6, |i| i as u16);
+        let wide = col.broadcast((3, 6)).unwrap().reversed_axes();
+        assert!(
+            TensorRef::of_array(&wide)
+                .banded()
+                .unwrap()
+                .memory_block()
+                .is_none()
+        );
     }
 
     #[test]
