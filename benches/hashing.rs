@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, DefaultHasher, Hasher, RandomState};
 use std::hint::black_box;
 use std::time::Duration;
-use tensor_key::{Freeze, FrozenKey, FrozenTensor, Key, TensorQuery};
+use tensor_key::{Freeze, FrozenKey, FrozenTensor, Key, SmallTensor, TensorQuery};
 
 fn quick() -> bool {
     std::env::var_os("TK_BENCH_QUICK").is_some()
@@ -240,6 +240,24 @@ fn small_keys(c: &mut Criterion) {
             probes
                 .iter()
                 .map(|&p| keyed[black_box(&key_probes[p])])
+                .sum::<usize>()
+        })
+    });
+
+    // The inline key type for small tensors: no heap pointer to follow.
+    let mut small: HashMap<SmallTensor<f32, 16>, usize, _> = HashMap::with_hasher(state.clone());
+    let small_probes: Vec<SmallTensor<f32, 16>> = tensors
+        .iter()
+        .map(|t| SmallTensor::from_array(t).unwrap())
+        .collect();
+    for (i, k) in small_probes.iter().enumerate() {
+        small.insert(*k, i);
+    }
+    group.bench_function("small_tensor", |b| {
+        b.iter(|| {
+            probes
+                .iter()
+                .map(|&p| small[black_box(&small_probes[p])])
                 .sum::<usize>()
         })
     });

@@ -229,6 +229,23 @@ fn every_rank_and_layout_allocates_nothing() {
     }
 }
 
+#[test]
+fn small_tensors_allocate_nothing() {
+    let a = Array2::from_shape_fn(
+        (4, 4),
+        |(i, j)| if i == j { f32::NAN } else { (i * 4 + j) as f32 },
+    );
+    let mut f = Array2::<f32>::zeros((4, 4).f());
+    f.assign(&a);
+    let n = allocations_during(|| {
+        let x = tensor_key::SmallTensor::<f32, 16>::from_array(&f).unwrap();
+        let y = tensor_key::SmallTensor::<f32, 16>::from_array(&a).unwrap();
+        assert_no_allocation("SmallTensor", &x, &y);
+        assert_eq!(std::hint::black_box(x), y);
+    });
+    assert_eq!(n, 0, "{n} allocations");
+}
+
 /// Looking a dynamic-rank tensor up by a view of another layout allocates
 /// nothing at any rank (the lookup traits compare without making views).
 #[test]

@@ -36,6 +36,9 @@
 //!   looked up again and again. Maps keyed by it, or by `Key<Array…>`, can be
 //!   queried with a borrowed view of any layout through [`TensorQuery`], without
 //!   copying.
+//! * [`SmallTensor<A, N>`] stores a small tensor (up to `N` elements, rank up to
+//!   4) inline, with no heap pointer: the key for maps of many small tensors,
+//!   `Copy` when its elements are.
 //! * `#[derive(FrozenKey)]` (feature `derive`, on by default) makes your own
 //!   struct or enum a key with `Hash`, `Eq` and `digest()`, with attributes to skip
 //!   fields or choose the float policy per field. See [`macro@FrozenKey`].
@@ -148,6 +151,7 @@ mod query;
 mod scalar;
 #[cfg(feature = "serde")]
 mod serde_impls;
+mod small;
 
 pub use digest::{KeyDigest, ParseDigestError};
 pub use encoder::{Encoder, KeySink};
@@ -163,6 +167,7 @@ pub use key::Key;
 pub use nalgebra_impls::MatrixKeyStorage;
 pub use policy::{Bitwise, FloatPolicy};
 pub use query::{ArrayLookup, TensorLookup, TensorQuery};
+pub use small::{SMALL_TENSOR_MAX_RANK, SmallTensor, SmallTensorError};
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 #[doc = include_str!("derive.md")]

@@ -7,5 +7,4 @@ mod product;
 mod tensor;
 
 pub use tensor::KeyStorage;
-#[cfg(feature = "nalgebra")]
 pub(crate) use tensor::{encode_tensor, tensor_digest, tensor_eq, tensor_key_hash};

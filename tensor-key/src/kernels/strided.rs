@@ -92,6 +92,37 @@ impl<'a, T> TensorRef<'a, T> {
         })
     }
 
+    /// Runs `f` on `items` seen as a C-order tensor of `shape`, whose C-order
+    /// `strides` the caller computed. Panics if they do not describe `items`
+    /// exactly (a bug in the caller, never a property of user data).
+    #[inline]
+    pub(crate) fn standard<R>(
+        items: &[T],
+        shape: &[usize],
+        strides: &[isize],
+        f: impl FnOnce(TensorRef<'_, T>) -> R,
+    ) -> R {
+        let mut step = 1usize;
+        let c_order = shape.len() == strides.len()
+            && shape.iter().zip(strides).rev().all(|(&n, &s)| {
+                let ok = n == 1 || s as usize == step;
+                step = step.saturating_mul(n);
+                ok
+            });
+        assert!(
+            c_order && step == items.len(),
+            "not a C-order tensor of its slice"
+        );
+        // Every index inside `shape` addresses `items[Σ i[k] * strides[k]]`,
+        // inside the slice, borrowed for the call.
+        f(TensorRef {
+            ptr: items.as_ptr(),
+            shape,
+            strides,
+            _elements: PhantomData,
+        })
+    }
+
     /// # Safety
     /// `shape` and `strides` have the same length, the product of the extents is
     /// at most `isize::MAX`, and for every index `i` inside the shape
