@@ -71,7 +71,7 @@ impl<A: Serialize, D: Dimension + Serialize> Serialize for FrozenTensor<A, D> {
     }
 }
 
-impl<'de, A: Deserialize<'de>, D: Dimension + Deserialize<'de>> Deserialize<'de>
+impl<'de, A: Deserialize<'de> + crate::FrozenKey, D: Dimension + Deserialize<'de>> Deserialize<'de>
     for FrozenTensor<A, D>
 {
     fn deserialize<De: Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
