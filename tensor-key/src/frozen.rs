@@ -37,6 +37,17 @@ use std::sync::{Arc, OnceLock};
 /// immutable elements, and never read by `Hash` or `Eq`) sits behind a trait
 /// object that the lint does not look into.
 ///
+/// # Serde format
+/// With the `serde` feature, a frozen tensor serializes losslessly, every bit
+/// pattern included (NaN payloads, `-0.0`, infinities), as
+/// `{"v": 1, "dtype": "f32", "shape": [2, 2], "data": [...]}`: floats as the
+/// hex digits of their bits in human-readable formats, raw little-endian bytes
+/// in binary ones, elements in row-major order whatever the memory layout.
+#[cfg_attr(
+    feature = "serde",
+    doc = "The [`serde`](crate::serde) module documents the format completely."
+)]
+///
 /// # Looking up with a view
 /// A map keyed by `FrozenTensor` is queried with a borrowed view, without copying
 /// or allocating, through [`TensorQuery`](crate::TensorQuery).

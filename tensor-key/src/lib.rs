@@ -107,7 +107,8 @@
 //! * `derive` (default): `#[derive(FrozenKey)]`.
 //! * `half`: `f16` and `bf16` elements.
 //! * `serde`: `Serialize`/`Deserialize` for [`KeyDigest`] (hex text or 32 bytes)
-//!   and [`FrozenTensor`].
+//!   and [`FrozenTensor`] (lossless for every bit pattern; the format is
+//!   documented in the `serde` module).
 //! * `nalgebra`: nalgebra matrices, vectors and read-only views as keys, with the
 //!   digests of ndarray tensors of the same shape.
 #![deny(missing_docs)]
@@ -129,7 +130,8 @@ mod policy;
 mod query;
 mod scalar;
 #[cfg(feature = "serde")]
-mod serde_impls;
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+pub mod serde;
 
 pub use digest::{KeyDigest, ParseDigestError};
 pub use encoder::{Encoder, KeySink};
