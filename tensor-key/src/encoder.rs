@@ -122,6 +122,7 @@ impl<'s> Encoder<'s> {
     /// The float policy in force for the value being encoded: canonical unless
     /// an enclosing [`Bitwise`](crate::Bitwise) (or a derived field's `float`
     /// attribute) chose otherwise.
+    #[must_use]
     pub fn floats(&self) -> FloatPolicy {
         self.floats
     }
