@@ -9,7 +9,7 @@ use std::hash::Hasher;
 pub(crate) mod sealed {
     /// Names the crate-internal hooks of [`FrozenKey`](super::FrozenKey): a type
     /// outside this crate can neither call nor override them.
-    #[derive(Clone, Copy)]
+    #[derive(Clone, Copy, Debug)]
     pub struct Internal(pub(crate) ());
 }
 use sealed::Internal;

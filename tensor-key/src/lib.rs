@@ -112,6 +112,7 @@
 //! * `nalgebra`: nalgebra matrices, vectors and read-only views as keys, with the
 //!   digests of ndarray tensors of the same shape.
 #![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod digest;
@@ -122,6 +123,8 @@ mod frozen;
 mod frozen_key;
 mod immutable;
 mod impls;
+// Internal, `#[doc(hidden)]` in the element hooks: no `Debug` needed.
+#[allow(missing_debug_implementations)]
 mod kernels;
 mod key;
 #[cfg(feature = "nalgebra")]

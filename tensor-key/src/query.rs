@@ -130,6 +130,13 @@ impl<'a, A: FrozenKey, D: Dimension + 'a> TensorQuery<'a, A, D> {
     }
 }
 
+/// Shows the view.
+impl<A: std::fmt::Debug, D: Dimension> std::fmt::Debug for TensorQuery<'_, A, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("TensorQuery").field(&self.view).finish()
+    }
+}
+
 impl<A, D: Dimension> sealed::Sealed for TensorQuery<'_, A, D> {}
 
 impl<A: FrozenKey, D: Dimension> TensorLookup<A, D> for TensorQuery<'_, A, D> {
