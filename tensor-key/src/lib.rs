@@ -147,6 +147,7 @@ pub use immutable::Immutable;
 pub use impls::KeyStorage;
 pub use key::Key;
 #[cfg(feature = "nalgebra")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nalgebra")))]
 pub use nalgebra_impls::MatrixKeyStorage;
 pub use policy::{Bitwise, FloatPolicy};
 pub use query::{ArrayLookup, TensorLookup, TensorQuery};

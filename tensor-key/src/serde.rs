@@ -141,7 +141,7 @@ mod sealed {
 }
 
 /// An element type that a [`FrozenTensor`] can be serialized with: `bool`,
-/// the integers, `char`, `f32`, `f64`, `Complex<f32>`, `Complex<f64>`, `f16`
+/// the integers (`usize` and `isize` as `u64` and `i64`), `char`, `f32`, `f64`, `Complex<f32>`, `Complex<f64>`, `f16`
 /// and `bf16` (feature `half`), and `Bitwise<T>` of each. This trait is sealed;
 /// the [module documentation](self) describes the format.
 pub trait TensorElement: FrozenKey + Sized + sealed::Sealed {
@@ -194,6 +194,36 @@ macro_rules! int_element {
 
 int_element!(u8 => "u8", u16 => "u16", u32 => "u32", u64 => "u64",
              i8 => "i8", i16 => "i16", i32 => "i32", i64 => "i64");
+
+/// `usize` and `isize` are 64-bit in keys, and so they are here: the dtypes of
+/// `u64` and `i64` (on a 32-bit target, a value that does not fit is an error).
+macro_rules! size_element {
+    ($($t:ty => $wire:ty, $name:literal),* $(,)?) => {$(
+        impl sealed::Sealed for $t {}
+        impl TensorElement for $t {
+            const DTYPE: &'static str = $name;
+            const SIZE: usize = 8;
+            fn put_le(&self, out: &mut Vec<u8>) {
+                // Lossless: `usize` and `isize` have at most 64 bits.
+                out.extend_from_slice(&(*self as $wire).to_le_bytes());
+            }
+            fn get_le(bytes: &[u8]) -> Option<Self> {
+                <$t>::try_from(<$wire>::from_le_bytes(bytes.try_into().ok()?)).ok()
+            }
+            fn ser_text<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                (*self as $wire).serialize(s)
+            }
+            fn de_text<'de, De: Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+                let wide = <$wire>::deserialize(d)?;
+                <$t>::try_from(wide).map_err(|_| de::Error::custom(format_args!(
+                    "{wide} does not fit in {}", stringify!($t)
+                )))
+            }
+        }
+    )*};
+}
+
+size_element!(usize => u64, "u64", isize => i64, "i64");
 
 /// 128-bit integers: decimal strings in text.
 macro_rules! wide_int_element {
@@ -262,8 +292,9 @@ impl TensorElement for char {
 
 /// Floats: fixed-width hex of the bit pattern in text.
 macro_rules! float_element {
-    ($($t:ty => $bits:ty, $name:literal;)*) => {$(
+    ($($(#[$attr:meta])* $t:ty => $bits:ty, $name:literal;)*) => {$(
         impl sealed::Sealed for $t {}
+        $(#[$attr])*
         impl TensorElement for $t {
             const DTYPE: &'static str = $name;
             const SIZE: usize = size_of::<$bits>();
@@ -292,7 +323,9 @@ float_element! {
 
 #[cfg(feature = "half")]
 float_element! {
+    #[cfg_attr(docsrs, doc(cfg(feature = "half")))]
     half::f16 => u16, "f16";
+    #[cfg_attr(docsrs, doc(cfg(feature = "half")))]
     half::bf16 => u16, "bf16";
 }
 

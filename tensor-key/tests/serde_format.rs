@@ -382,3 +382,32 @@ fn a_fortran_ordered_tensor_is_written_row_major() {
         r#"{"v":1,"dtype":"u16","shape":[2,3],"data":[1,2,3,4,5,6]}"#
     );
 }
+
+#[test]
+fn usize_and_isize_are_written_as_u64_and_i64() {
+    let t = array![usize::MAX, 0].freeze();
+    let json = serde_json::to_string(&t).unwrap();
+    assert_eq!(
+        json,
+        format!(
+            r#"{{"v":1,"dtype":"u64","shape":[2],"data":[{},0]}}"#,
+            usize::MAX
+        )
+    );
+    let back: FrozenTensor<u64, Ix1> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.as_array()[[0]], u64::MAX);
+    let back: FrozenTensor<usize, Ix1> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, t);
+    let i = array![isize::MIN, -1].freeze();
+    let bin = postcard::to_allocvec(&i).unwrap();
+    assert_eq!(
+        postcard::from_bytes::<FrozenTensor<isize, Ix1>>(&bin).unwrap(),
+        i
+    );
+    assert_eq!(
+        postcard::from_bytes::<FrozenTensor<i64, Ix1>>(&bin)
+            .unwrap()
+            .as_array()[[0]],
+        i64::MIN
+    );
+}
