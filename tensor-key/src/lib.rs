@@ -156,7 +156,9 @@ pub use query::{ArrayLookup, TensorLookup, TensorQuery};
 #[doc = include_str!("derive.md")]
 pub use tensor_key_derive::FrozenKey;
 
-/// The README's examples, compiled and run as doc tests.
+/// The crate README's examples, compiled and run as doc tests. (The
+/// repository's top-level README has the same code blocks: `tests/readme.rs`
+/// in the workspace checks, so this file stays inside the published package.)
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
