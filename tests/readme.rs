@@ -41,7 +41,10 @@ fn the_crate_readme_has_the_code_of_the_top_level_readme() {
     let derive = rust_blocks(&read("tensor-key-derive/README.md"));
     assert!(!derive.is_empty());
     for block in &derive {
-        assert!(krate.contains(block), "not in tensor-key/README.md:\n{block}");
+        assert!(
+            krate.contains(block),
+            "not in tensor-key/README.md:\n{block}"
+        );
     }
 }
 
@@ -53,7 +56,11 @@ fn the_readmes_state_the_msrv_of_cargo_toml() {
         .find_map(|l| l.strip_prefix("rust-version = \""))
         .and_then(|rest| rest.strip_suffix('"'))
         .expect("rust-version in [workspace.package]");
-    for readme in ["README.md", "tensor-key/README.md", "tensor-key-derive/README.md"] {
+    for readme in [
+        "README.md",
+        "tensor-key/README.md",
+        "tensor-key-derive/README.md",
+    ] {
         let text = read(readme);
         assert!(
             text.contains(&format!("Rust version is {msrv}"))
