@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
 # Checks that the two published crates work as packaged, in dependency order:
 #
-#   1. `cargo publish --dry-run -p tensor-key-derive` (it depends on nothing
-#      unpublished, so the dry run is complete);
-#   2. `cargo package -p tensor-key-derive -p tensor-key`: packages both and
-#      verifies (builds) the core crate against the *packaged* derive crate,
-#      through a temporary local registry (tensor-key-derive is not on
-#      crates.io yet, so `cargo publish --dry-run -p tensor-key` cannot resolve);
-#   3. unpacks both `.crate` files outside the repository and runs the packaged
+#   1. `cargo publish --dry-run -p tensor-key-derive -p tensor-key`: packages
+#      both and verifies (builds) each from its package, the core crate against
+#      the *packaged* derive crate through cargo's temporary local registry
+#      (tensor-key-derive is not on crates.io yet, so a dry run of the core
+#      crate alone could not resolve it), then stops before uploading;
+#   2. unpacks both `.crate` files outside the repository and runs the packaged
 #      core crate's whole test suite with every feature (unit, integration and
 #      doc tests, its README's examples included), with the derive dependency
 #      patched to the unpacked derive package: what a user downloads must build,
 #      and its docs must run, without anything from the repository.
 #
-#   scripts/package-check.sh [--allow-dirty]   (extra arguments go to cargo package/publish)
+#   scripts/package-check.sh [--allow-dirty]   (extra arguments go to cargo publish)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,11 +24,8 @@ version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-step "cargo publish --dry-run -p tensor-key-derive"
-cargo publish --dry-run -p tensor-key-derive "$@"
-
-step "cargo package -p tensor-key-derive -p tensor-key (verified against the packaged derive)"
-cargo package -p tensor-key-derive -p tensor-key "$@"
+step "cargo publish --dry-run -p tensor-key-derive -p tensor-key"
+cargo publish --dry-run -p tensor-key-derive -p tensor-key "$@"
 
 step "the packaged tensor-key $version, unpacked: every test with every feature"
 for crate in tensor-key-derive tensor-key; do
