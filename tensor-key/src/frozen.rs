@@ -260,7 +260,8 @@ impl<A: FrozenKey + Clone, D: Dimension> From<ArcArray<A, D>> for FrozenTensor<A
     }
 }
 
-/// `.freeze()` for every ndarray array and view, `.into_frozen()` for owned ones.
+/// `.freeze()` for every ndarray array and view of key elements, `.into_frozen()`
+/// for owned ones.
 ///
 /// ```
 /// use ndarray::array;
@@ -280,7 +281,8 @@ pub trait Freeze {
     /// The dimension type.
     type Dim: Dimension;
 
-    /// Copies the elements once into a new [`FrozenTensor`].
+    /// Copies the elements once into a new [`FrozenTensor`] (and computes its
+    /// fingerprint).
     #[must_use]
     fn freeze(&self) -> FrozenTensor<Self::Elem, Self::Dim>;
 
