@@ -226,29 +226,52 @@ fn digest_text_round_trips_and_rejects_bad_input() {
     assert_eq!(hex.to_uppercase().parse::<KeyDigest>(), Ok(d));
     assert_eq!(format!("{d:?}"), format!("KeyDigest({hex})"));
     assert_eq!(KeyDigest::from_bytes(*d.as_bytes()), d);
-    assert_eq!(
+    assert!(matches!(
         "".parse::<KeyDigest>(),
-        Err(ParseDigestError::WrongLength { found: 0 })
-    );
+        Err(ParseDigestError::WrongLength { found: 0, .. })
+    ));
     let long = format!("{hex}0");
-    assert_eq!(
+    assert!(matches!(
         long.parse::<KeyDigest>(),
-        Err(ParseDigestError::WrongLength { found: 65 })
-    );
+        Err(ParseDigestError::WrongLength { found: 65, .. })
+    ));
     let mut bad = hex.clone();
     bad.replace_range(10..11, "z");
-    assert_eq!(
+    assert!(matches!(
         bad.parse::<KeyDigest>(),
-        Err(ParseDigestError::InvalidChar { ch: 'z', index: 10 })
-    );
+        Err(ParseDigestError::InvalidChar {
+            ch: 'z',
+            index: 10,
+            ..
+        })
+    ));
+    assert_eq!(KeyDigest::from_hex(&bad), bad.parse::<KeyDigest>());
     // Multi-byte characters are counted as characters and rejected, never sliced.
     let wide = "é".repeat(64);
-    assert_eq!(
+    assert!(matches!(
         wide.parse::<KeyDigest>(),
-        Err(ParseDigestError::InvalidChar { ch: 'é', index: 0 })
-    );
+        Err(ParseDigestError::InvalidChar {
+            ch: 'é',
+            index: 0,
+            ..
+        })
+    ));
     let err = "xyz".parse::<KeyDigest>().unwrap_err().to_string();
     assert!(err.contains("64") && err.contains('3'), "{err}");
+    // from_hex follows the rules of parse; {:x} and {:X} are the hex forms,
+    // with `#` for a 0x prefix and width, fill and `0` as for integers.
+    assert_eq!(KeyDigest::from_hex(&hex), Ok(d));
+    assert_eq!(KeyDigest::from_hex(&hex.to_uppercase()), Ok(d));
+    assert_eq!(KeyDigest::from_hex(&long), long.parse::<KeyDigest>());
+    assert!(KeyDigest::from_hex(&format!("0x{}", &hex[2..])).is_err());
+    assert!(KeyDigest::from_hex(&format!(" {}", &hex[1..])).is_err());
+    assert_eq!(format!("{d:x}"), hex);
+    assert_eq!(format!("{d:X}"), hex.to_uppercase());
+    assert_eq!(format!("{d:#x}"), format!("0x{hex}"));
+    assert_eq!(format!("{d:#X}"), format!("0x{}", hex.to_uppercase()));
+    assert_eq!(format!("{d:<66x}|"), format!("{hex}  |"));
+    assert_eq!(format!("{d:#068x}"), format!("0x00{hex}"));
+    assert_eq!(format!("{d:*^68}"), format!("**{hex}**"));
     // Order and hashing are by bytes.
     let (lo, hi) = (
         KeyDigest::from_bytes([0; 32]),
@@ -268,18 +291,20 @@ fn keys_are_transparent_as_elements_too() {
 fn digest_text_length_counts_characters() {
     use tensor_key::{KeyDigest, ParseDigestError};
     let accented = "é".repeat(32); // 64 bytes, 32 characters
-    assert_eq!(
+    assert!(matches!(
         accented.parse::<KeyDigest>(),
-        Err(ParseDigestError::WrongLength { found: 32 })
-    );
+        Err(ParseDigestError::WrongLength { found: 32, .. })
+    ));
     // 64 characters of which one is not ASCII: a character error, not a length one.
     let mixed = format!("{}é", "0".repeat(63));
-    assert_eq!(
+    assert!(matches!(
         mixed.parse::<KeyDigest>(),
         Err(ParseDigestError::InvalidChar {
-            ch: 'é', index: 63
+            ch: 'é',
+            index: 63,
+            ..
         })
-    );
+    ));
 }
 
 /// SPEC.md 4.6: only the crate's scalars (and its wrappers around them) are

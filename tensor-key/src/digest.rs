@@ -10,7 +10,10 @@ use std::str::FromStr;
 /// a value in every process, on every machine and in every release of the same
 /// [`FORMAT_VERSION`](crate::FORMAT_VERSION).
 ///
-/// Formats as 64 lowercase hex characters and parses back from them.
+/// Formats as 64 lowercase hex characters (`Display`, `{:x}`, [`to_hex`](Self::to_hex)),
+/// or uppercase ones (`{:X}`), and parses back from either
+/// ([`from_hex`](Self::from_hex), `str::parse`). Like integers, the hex formats
+/// take `#` for a `0x` prefix, and all of them honour width and alignment.
 ///
 /// ```
 /// use tensor_key::{FrozenKey, KeyDigest};
@@ -20,6 +23,10 @@ use std::str::FromStr;
 /// let hex = d.to_string();
 /// assert_eq!(hex.len(), 64);
 /// assert_eq!(hex.parse::<KeyDigest>().unwrap(), d);
+/// assert_eq!(KeyDigest::from_hex(&hex), Ok(d));
+/// assert_eq!(format!("{d:x}"), hex);
+/// assert_eq!(format!("{d:X}"), hex.to_uppercase());
+/// assert_eq!(format!("{d:#x}"), format!("0x{hex}"));
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyDigest([u8; 32]);
@@ -32,24 +39,109 @@ impl KeyDigest {
     /// let d = 5u8.digest();
     /// assert_eq!(KeyDigest::from_bytes(*d.as_bytes()), d);
     /// ```
+    #[must_use]
     pub const fn from_bytes(bytes: [u8; 32]) -> Self {
         KeyDigest(bytes)
     }
 
     /// The 32 digest bytes.
+    ///
+    /// ```
+    /// use tensor_key::{FrozenKey, KeyDigest};
+    /// let d = KeyDigest::from_bytes([0xAB; 32]);
+    /// assert_eq!(d.as_bytes()[0], 0xAB);
+    /// assert_eq!(<[u8; 32]>::from(d), *d.as_bytes());
+    /// ```
+    #[must_use]
     pub const fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
 
-    /// The digest as 64 lowercase hex characters (the same as `to_string()`).
+    /// The digest as 64 lowercase hex characters (the same as `to_string()`
+    /// and `format!("{:x}")`).
+    ///
+    /// ```
+    /// use tensor_key::KeyDigest;
+    /// let d = KeyDigest::from_bytes([0x0F; 32]);
+    /// assert_eq!(d.to_hex(), "0f".repeat(32));
+    /// ```
+    #[must_use]
     pub fn to_hex(&self) -> String {
         self.to_string()
     }
+
+    /// Parses 64 hex characters, in either case, with the rules of `str::parse`
+    /// (no `0x` prefix, no whitespace).
+    ///
+    /// ```
+    /// use tensor_key::{FrozenKey, KeyDigest, ParseDigestError};
+    ///
+    /// let d = "tensor".digest();
+    /// assert_eq!(KeyDigest::from_hex(&d.to_hex()), Ok(d));
+    /// assert_eq!(KeyDigest::from_hex(&d.to_hex().to_uppercase()), Ok(d));
+    /// assert!(matches!(
+    ///     KeyDigest::from_hex(&format!("{d:#x}")),
+    ///     Err(ParseDigestError::WrongLength { found: 66, .. })
+    /// ));
+    /// ```
+    pub fn from_hex(hex: &str) -> Result<Self, ParseDigestError> {
+        hex.parse()
+    }
+
+    /// Writes the 64 hex digits through `pad_integral`, which honours `#`
+    /// (a `0x` prefix), width, fill, alignment and `0` like integers do.
+    fn fmt_hex(&self, f: &mut fmt::Formatter<'_>, digits: &[u8; 16], prefix: &str) -> fmt::Result {
+        let mut buf = [0u8; 64];
+        for (pair, b) in buf.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = digits[usize::from(b >> 4)];
+            pair[1] = digits[usize::from(b & 0x0F)];
+        }
+        // Hex digits are ASCII.
+        let hex = std::str::from_utf8(&buf).map_err(|_| fmt::Error)?;
+        if prefix.is_empty() {
+            f.pad(hex)
+        } else {
+            f.pad_integral(true, prefix, hex)
+        }
+    }
 }
 
+const LOWER: &[u8; 16] = b"0123456789abcdef";
+const UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// 64 lowercase hex characters; honours width and alignment.
 impl fmt::Display for KeyDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        self.fmt_hex(f, LOWER, "")
+    }
+}
+
+/// 64 lowercase hex characters; `{:#x}` adds a `0x` prefix.
+///
+/// ```
+/// use tensor_key::KeyDigest;
+/// let d = KeyDigest::from_bytes([0xAB; 32]);
+/// assert_eq!(format!("{d:x}"), "ab".repeat(32));
+/// assert_eq!(format!("{d:#x}"), format!("0x{}", "ab".repeat(32)));
+/// assert_eq!(format!("{d:>70x}"), format!("      {}", "ab".repeat(32)));
+/// ```
+impl fmt::LowerHex for KeyDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_hex(f, LOWER, "0x")
+    }
+}
+
+/// 64 uppercase hex characters; `{:#X}` adds a `0x` prefix, as for integers.
+///
+/// ```
+/// use tensor_key::KeyDigest;
+/// let d = KeyDigest::from_bytes([0xAB; 32]);
+/// assert_eq!(format!("{d:X}"), "AB".repeat(32));
+/// assert_eq!(format!("{d:#X}"), format!("0x{}", "AB".repeat(32)));
+/// ```
+impl fmt::UpperHex for KeyDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_hex(f, UPPER, "0x")
     }
 }
 
@@ -78,14 +170,25 @@ impl From<[u8; 32]> for KeyDigest {
 }
 
 /// Why a string is not a [`KeyDigest`].
+///
+/// New reasons may be added, and only this crate creates the error: match the
+/// variants with `..`.
+///
+/// ```compile_fail
+/// use tensor_key::ParseDigestError;
+/// let e = ParseDigestError::WrongLength { found: 3 }; // error: non-exhaustive variant
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParseDigestError {
     /// The string does not have 64 characters.
+    #[non_exhaustive]
     WrongLength {
         /// Number of characters found.
         found: usize,
     },
     /// A character is not a hex digit (`0-9`, `a-f`, `A-F`).
+    #[non_exhaustive]
     InvalidChar {
         /// The offending character.
         ch: char,
@@ -117,9 +220,15 @@ impl std::error::Error for ParseDigestError {}
 /// ```
 /// use tensor_key::{KeyDigest, ParseDigestError};
 ///
-/// assert_eq!("abc".parse::<KeyDigest>(), Err(ParseDigestError::WrongLength { found: 3 }));
+/// assert!(matches!(
+///     "abc".parse::<KeyDigest>(),
+///     Err(ParseDigestError::WrongLength { found: 3, .. })
+/// ));
 /// let bad = "g".repeat(64);
-/// assert_eq!(bad.parse::<KeyDigest>(), Err(ParseDigestError::InvalidChar { ch: 'g', index: 0 }));
+/// assert!(matches!(
+///     bad.parse::<KeyDigest>(),
+///     Err(ParseDigestError::InvalidChar { ch: 'g', index: 0, .. })
+/// ));
 /// ```
 impl FromStr for KeyDigest {
     type Err = ParseDigestError;

@@ -38,6 +38,32 @@ impl KeySink for Vec<u8> {
     }
 }
 
+/// Shows the float policy in force and how many bytes wait in the buffer.
+///
+/// ```
+/// use tensor_key::{Bitwise, Encoder, FloatPolicy, FrozenKey};
+///
+/// struct Probe;
+/// impl FrozenKey for Probe {
+///     fn encode(&self, enc: &mut Encoder<'_>) {
+///         assert_eq!(format!("{enc:?}"), "Encoder { floats: Bitwise, buffered: 0, .. }");
+///         enc.begin_struct(0);
+///     }
+///     fn key_eq_with(&self, _: &Self, _: FloatPolicy) -> bool {
+///         true
+///     }
+/// }
+/// let _ = Bitwise(Probe).digest();
+/// ```
+impl std::fmt::Debug for Encoder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder")
+            .field("floats", &self.floats)
+            .field("buffered", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Feeds an encoding into any [`std::hash::Hasher`].
 pub(crate) struct HasherSink<'h, H: ?Sized>(pub(crate) &'h mut H);
 
@@ -122,6 +148,7 @@ impl<'s> Encoder<'s> {
     /// The float policy in force for the value being encoded: canonical unless
     /// an enclosing [`Bitwise`](crate::Bitwise) (or a derived field's `float`
     /// attribute) chose otherwise.
+    #[must_use]
     pub fn floats(&self) -> FloatPolicy {
         self.floats
     }

@@ -9,7 +9,7 @@ use std::hash::Hasher;
 pub(crate) mod sealed {
     /// Names the crate-internal hooks of [`FrozenKey`](super::FrozenKey): a type
     /// outside this crate can neither call nor override them.
-    #[derive(Clone, Copy)]
+    #[derive(Clone, Copy, Debug)]
     pub struct Internal(pub(crate) ());
 }
 use sealed::Internal;
@@ -58,6 +58,7 @@ pub trait FrozenKey {
     /// assert!(f32::NAN.key_eq_with(&-f32::NAN, FloatPolicy::Canonical));
     /// assert!(!f32::NAN.key_eq_with(&-f32::NAN, FloatPolicy::Bitwise));
     /// ```
+    #[must_use]
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool;
 
     /// Canonical equality: every NaN equals every NaN, `-0.0 == 0.0`.
@@ -68,6 +69,7 @@ pub trait FrozenKey {
     /// assert!(!"a".key_eq("b"));
     /// ```
     #[inline]
+    #[must_use]
     fn key_eq(&self, other: &Self) -> bool {
         self.key_eq_with(other, FloatPolicy::Canonical)
     }
@@ -106,6 +108,7 @@ pub trait FrozenKey {
     /// assert_eq!(d.to_hex().len(), 64);
     /// assert_ne!(d, array![1.0f64, 2.0].digest()); // the element type is part of the key
     /// ```
+    #[must_use]
     fn digest(&self) -> KeyDigest {
         let mut sink = Sha256Sink::new();
         self.encode_into(&mut sink);
@@ -133,6 +136,7 @@ pub trait FrozenKey {
     /// assert_eq!(7u8.encoding(), [0x02, 7]);
     /// assert_eq!(Some(true).encoding(), [0x31, 0x01, 1]);
     /// ```
+    #[must_use]
     fn encoding(&self) -> Vec<u8> {
         let mut out = Vec::new();
         self.encode_into(&mut out);

@@ -40,16 +40,19 @@ impl<T: FrozenKey> Key<T> {
     /// let (nan, _) = k.into_inner();
     /// assert!(nan.is_nan());
     /// ```
+    #[must_use]
     pub const fn new(value: T) -> Self {
         Key(value)
     }
 
     /// Unwraps the value.
+    #[must_use]
     pub fn into_inner(self) -> T {
         self.0
     }
 
     /// The value, read-only.
+    #[must_use]
     pub const fn get(&self) -> &T {
         &self.0
     }

@@ -128,10 +128,12 @@
 //! * `derive` (default): `#[derive(FrozenKey)]`.
 //! * `half`: `f16` and `bf16` elements.
 //! * `serde`: `Serialize`/`Deserialize` for [`KeyDigest`] (hex text or 32 bytes)
-//!   and [`FrozenTensor`].
+//!   and [`FrozenTensor`] (lossless for every bit pattern; the format is
+//!   documented in the `serde` module).
 //! * `nalgebra`: nalgebra matrices, vectors and read-only views as keys, with the
 //!   digests of ndarray tensors of the same shape.
 #![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod digest;
@@ -142,6 +144,8 @@ mod frozen;
 mod frozen_key;
 mod immutable;
 mod impls;
+// Internal, `#[doc(hidden)]` in the element hooks: no `Debug` needed.
+#[allow(missing_debug_implementations)]
 mod kernels;
 mod key;
 #[cfg(feature = "nalgebra")]
@@ -150,7 +154,8 @@ mod policy;
 mod query;
 mod scalar;
 #[cfg(feature = "serde")]
-mod serde_impls;
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+pub mod serde;
 mod small;
 
 pub use digest::{KeyDigest, ParseDigestError};
@@ -164,6 +169,7 @@ pub use immutable::Immutable;
 pub use impls::KeyStorage;
 pub use key::Key;
 #[cfg(feature = "nalgebra")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nalgebra")))]
 pub use nalgebra_impls::MatrixKeyStorage;
 pub use policy::{Bitwise, FloatPolicy};
 pub use query::{ArrayLookup, TensorLookup, TensorQuery};
@@ -173,7 +179,9 @@ pub use small::{SMALL_TENSOR_MAX_RANK, SmallTensor, SmallTensorError};
 #[doc = include_str!("derive.md")]
 pub use tensor_key_derive::FrozenKey;
 
-/// The README's examples, compiled and run as doc tests.
+/// The crate README's examples, compiled and run as doc tests. (The
+/// repository's top-level README has the same code blocks: `tests/readme.rs`
+/// in the workspace checks, so this file stays inside the published package.)
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -43,6 +43,7 @@ impl<T, R: Dim, C: Dim, RS: Dim, CS: Dim> MatrixKeyStorage<T, R, C>
 {
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "nalgebra")))]
 impl<T, R, C, S> FrozenKey for Matrix<T, R, C, S>
 where
     T: FrozenKey,

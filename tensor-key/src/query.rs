@@ -23,6 +23,7 @@ pub trait TensorLookup<A, D: Dimension>: sealed::Sealed {
     #[doc(hidden)]
     fn lookup_tensor(&self) -> TensorRef<'_, A>;
     /// The per-process fingerprint that `Hash` writes.
+    #[must_use]
     fn lookup_fingerprint(&self) -> u64;
 }
 
@@ -95,6 +96,7 @@ pub struct TensorQuery<'a, A, D: Dimension> {
 
 impl<'a, A: FrozenKey, D: Dimension + 'a> TensorQuery<'a, A, D> {
     /// Prepares `view` for lookups.
+    #[must_use]
     pub fn new(view: ArrayView<'a, A, D>) -> Self {
         TensorQuery {
             view,
@@ -103,6 +105,7 @@ impl<'a, A: FrozenKey, D: Dimension + 'a> TensorQuery<'a, A, D> {
     }
 
     /// The query as the borrowed key type of `FrozenTensor` maps.
+    #[must_use]
     pub fn as_key(&self) -> &(dyn TensorLookup<A, D> + 'a) {
         self
     }
@@ -121,8 +124,16 @@ impl<'a, A: FrozenKey, D: Dimension + 'a> TensorQuery<'a, A, D> {
     /// let stored_transposed = array![[1.0, 3.0], [2.0, 4.0]];
     /// assert_eq!(map.get(TensorQuery::new(stored_transposed.t()).as_array_key()), Some(&7));
     /// ```
+    #[must_use]
     pub fn as_array_key(&self) -> &(dyn ArrayLookup<A, D> + 'a) {
         self
+    }
+}
+
+/// Shows the view.
+impl<A: std::fmt::Debug, D: Dimension> std::fmt::Debug for TensorQuery<'_, A, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("TensorQuery").field(&self.view).finish()
     }
 }
 

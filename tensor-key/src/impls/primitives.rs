@@ -11,7 +11,8 @@ use crate::scalar::{self, Scalar};
 use num_complex::Complex;
 
 macro_rules! scalar_key {
-    ($($t:ty),*) => {$(
+    ($($(#[$attr:meta])* $t:ty),*) => {$(
+        $(#[$attr])*
         impl FrozenKey for $t {
             #[inline]
             fn encode(&self, enc: &mut Encoder<'_>) {
@@ -74,7 +75,12 @@ scalar_key!(
 );
 
 #[cfg(feature = "half")]
-scalar_key!(half::f16, half::bf16);
+scalar_key!(
+    #[cfg_attr(docsrs, doc(cfg(feature = "half")))]
+    half::f16,
+    #[cfg_attr(docsrs, doc(cfg(feature = "half")))]
+    half::bf16
+);
 
 impl FrozenKey for () {
     fn encode(&self, enc: &mut Encoder<'_>) {
