@@ -58,7 +58,9 @@ macro_rules! nonzero {
     };
 }
 
-nonzero!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+nonzero!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
 
 transparent! {
     [T: FrozenKey] Wrapping<T> => T, |s| &s.0;
