@@ -20,8 +20,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tensor_key_ref import (  # noqa: E402
-    ANY, BOOL, C32, C64, CHAR, F32, F64, I8, I16, I32, I64, I128, ISIZE, NONE, U8, U16, U32, U64,
-    U128, UNIT, USIZE, Bitwise, Canonical, Map, Seq, Set, Some_, Struct, Tensor, Tuple, Variant, digest, encode,
+    ANY, BOOL, C32, C64, CHAR, EQUAL, F32, F64, GREATER, I8, I16, I32, I64, I128, ISIZE, LESS, NONE,
+    PHANTOM, U8, U16, U32, U64, U128, UNIT, USIZE, Bitwise, Canonical, Duration, Map, NonZero, Range,
+    RangeInclusive, Reverse, Saturating, Seq, Set, Some_, Struct, Tensor, Tuple, Variant, Wrapping, digest,
+    encode,
 )
 
 NAN = float("nan")
@@ -169,6 +171,48 @@ VALUES = {
     "bitwise_vec_key_f32": lambda: Bitwise(Seq(F32, [-0.0, NAN])),
     "bitwise_pointers": lambda: Bitwise((F32(-0.0), F64(-0.0), F32(-0.0), F32(-0.0))),
     "tensor1_box_f64": lambda: np.array([-0.0, 2.0]),
+    # Standard-library value types (SPEC.md 4.13).
+    "nonzero_u8": lambda: NonZero(U8, 0xAB),
+    "nonzero_u16": lambda: NonZero(U16, 0xABCD),
+    "nonzero_u32": lambda: NonZero(U32, 0xDEADBEEF),
+    "nonzero_u64": lambda: NonZero(U64, U64_MAX),
+    "nonzero_u128": lambda: NonZero(U128, U128_MAX // 3),
+    "nonzero_usize": lambda: NonZero(USIZE, 12345),
+    "nonzero_i8": lambda: NonZero(I8, -2),
+    "nonzero_i16": lambda: NonZero(I16, -(1 << 15)),
+    "nonzero_i32": lambda: NonZero(I32, -123_456),
+    "nonzero_i64": lambda: NonZero(I64, -(1 << 63) + 1),
+    "nonzero_i128": lambda: NonZero(I128, -(1 << 100)),
+    "nonzero_isize": lambda: NonZero(ISIZE, -12345),
+    "option_nonzero_u32_none": lambda: None,
+    "option_nonzero_u32_some": lambda: Some_(NonZero(U32, 7)),
+    "vec_nonzero_u32": lambda: Seq(U32, [NonZero(U32, 1), NonZero(U32, (1 << 32) - 1)]),
+    "tensor1_nonzero_i16": lambda: Tensor(I16, [2], [NonZero(I16, -(1 << 15)), NonZero(I16, -1)]),
+    "wrapping_u8": lambda: Wrapping(U8(250)),
+    "wrapping_f32_nan": lambda: Wrapping(F32.from_bits(0xFFC0_0001)),
+    "bitwise_wrapping_f32": lambda: Bitwise(Wrapping(F32(-0.0))),
+    "vec_wrapping_u8": lambda: Seq(U8, [Wrapping(U8(1)), Wrapping(U8(255))]),
+    "tensor1_wrapping_f64": lambda: Tensor(F64, [2], [Wrapping(F64(-0.0)), Wrapping(F64(1.5))]),
+    "saturating_i64": lambda: Saturating(I64(-7)),
+    "reverse_string": lambda: Reverse("rev"),
+    "btreeset_reverse_i32": lambda: Set([Reverse(I32(-1)), Reverse(I32(1)), Reverse(I32(256))]),
+    "vec_reverse_f32": lambda: Seq(F32, [Reverse(F32(-0.0)), Reverse(F32(NAN))]),
+    "duration": lambda: Duration(90, 500_000_000),
+    "duration_zero": lambda: Duration(),
+    "duration_max": lambda: Duration(U64_MAX, 999_999_999),
+    "btreemap_duration_keys": lambda: Map([(Duration(nanos=1_500_000_000), "slow"), (Duration(1), "ok")]),
+    "range_u32": lambda: Range(U32(3), U32(5)),
+    "range_f64": lambda: Range(F64(-0.0), F64(NAN)),
+    "range_string": lambda: Range("a", "b"),
+    "range_inclusive_u8": lambda: RangeInclusive(U8(1), U8(3)),
+    "range_inclusive_fresh_u8": lambda: RangeInclusive(U8(3), U8(3)),
+    "range_inclusive_exhausted_u8": lambda: RangeInclusive(U8(3), U8(3), exhausted=True),
+    "ordering_less": lambda: LESS,
+    "ordering_equal": lambda: EQUAL,
+    "ordering_greater": lambda: GREATER,
+    "btreeset_ordering": lambda: Set([GREATER, LESS, EQUAL]),
+    "phantom_data": lambda: PHANTOM,
+    "derive_std_fields": lambda: Struct(Duration(2, 500_000_000), Range(U64(0), U64(10)), NonZero(U8, 3), PHANTOM),
 }
 
 # Rust: [0.0, -0.0, f64::NAN, -f64::NAN, 1.0] (as `Total`, ordered by total_cmp)

@@ -47,6 +47,16 @@ explicit wrappers:
 * ``Struct(f1, f2, ...)``, ``Variant(index, f1, ...)``.
 * ``Bitwise(v)``: every float inside ``v`` under the Bitwise policy;
   ``Canonical(v)`` switches back.
+* Rust standard-library value types (SPEC.md 4.13), built from the constructs
+  above (the format has no tags of its own for them): ``NonZero(U32, 7)`` is
+  ``U32(7)`` (and refuses 0); ``Wrapping(v)``, ``Saturating(v)`` and
+  ``Reverse(v)`` are ``v``; ``Duration(secs, nanos)`` is
+  ``Struct(U64(secs), U32(nanos))`` after carrying whole seconds out of
+  ``nanos``, as Rust's ``Duration::new`` does; ``Range(a, b)`` is
+  ``Struct(a, b)``; ``RangeInclusive(a, b, exhausted=False)`` is
+  ``Struct(a, b, BOOL(exhausted))``; ``LESS``, ``EQUAL``, ``GREATER`` (or
+  ``Ordering(-1 | 0 | 1)``) are ``Variant(0)``, ``Variant(1)``, ``Variant(2)``;
+  ``PHANTOM`` (Rust ``PhantomData<T>``) is ``UNIT``.
 """
 
 from __future__ import annotations
@@ -387,6 +397,66 @@ class Bitwise:
 @dataclass(frozen=True)
 class Canonical:
     value: Any
+
+
+# ---------------------------------------------------------------------------
+# Rust standard-library value types (SPEC.md 4.13): no tags of their own, each
+# is one of the values above.
+
+
+def NonZero(t: ScalarType, v) -> Scalar:
+    """``NonZeroU8`` ... ``NonZeroI128``, ``NonZeroUsize``, ``NonZeroIsize``:
+    the integer itself (so also a packed element)."""
+    if t.kind != "int":
+        raise EncodeError(f"NonZero needs an integer type, got {t.name}")
+    if isinstance(v, Scalar):
+        v = v.payload
+    if v == 0:
+        raise EncodeError("a NonZero integer is never 0")
+    return t(v)
+
+
+def Wrapping(v):
+    """``Wrapping<T>``, ``Saturating<T>``, ``Reverse<T>``: the value itself."""
+    return v
+
+
+Saturating = Reverse = Wrapping
+
+NANOS_PER_SEC = 1_000_000_000
+
+
+def Duration(secs: int = 0, nanos: int = 0) -> Struct:
+    """``std::time::Duration``: ``struct { secs: u64, nanos: u32 }`` with
+    ``nanos < 10**9`` (whole seconds in ``nanos`` carry into ``secs``)."""
+    if secs < 0 or nanos < 0:
+        raise EncodeError("a Duration is never negative")
+    secs, nanos = secs + nanos // NANOS_PER_SEC, nanos % NANOS_PER_SEC
+    return Struct(U64(secs), U32(nanos))
+
+
+def Range(start, end) -> Struct:
+    """``start..end``: ``struct { start, end }``, bounds as given."""
+    return Struct(start, end)
+
+
+def RangeInclusive(start, end, exhausted: bool = False) -> Struct:
+    """``start..=end``: ``struct { start, end, exhausted: bool }``. A Rust range
+    is exhausted only after an iterator ran it dry, and then ``start == end``."""
+    if exhausted and _encoding(start, CANONICAL) != _encoding(end, CANONICAL):
+        raise EncodeError("an exhausted RangeInclusive has start == end")
+    return Struct(start, end, BOOL(exhausted))
+
+
+def Ordering(c: int) -> "Variant":
+    """``std::cmp::Ordering``: ``enum { Less, Equal, Greater }``."""
+    if c not in (-1, 0, 1):
+        raise EncodeError("an Ordering is -1, 0 or 1")
+    return Variant(c + 1)
+
+
+LESS, EQUAL, GREATER = Ordering(-1), Ordering(0), Ordering(1)
+PHANTOM = UNIT  # std::marker::PhantomData<T>
 
 
 def _as_elem(elem, x):
