@@ -21,7 +21,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tensor_key_ref import (  # noqa: E402
     ANY, BOOL, C32, C64, CHAR, EQUAL, F32, F64, GREATER, I8, I16, I32, I64, I128, ISIZE, LESS, NONE,
-    PHANTOM, U8, U16, U32, U64, U128, UNIT, USIZE, Bitwise, Canonical, Duration, Map, NonZero, Range,
+    PHANTOM, U8, U16, U32, U64, U128, UNIT, USIZE, Bitwise, Canonical, Duration, IpAddr, Ipv4Addr,
+    Ipv6Addr, Map, NonZero, Range, SocketAddr,
     RangeInclusive, Reverse, Saturating, Seq, Set, Some_, Struct, Tensor, Tuple, Variant, Wrapping, digest,
     encode,
 )
@@ -212,6 +213,13 @@ VALUES = {
     "ordering_greater": lambda: GREATER,
     "btreeset_ordering": lambda: Set([GREATER, LESS, EQUAL]),
     "phantom_data": lambda: PHANTOM,
+    "ipv4addr": lambda: Ipv4Addr("192.168.0.1"),
+    "ipv6addr": lambda: Ipv6Addr("2001:db8::1"),
+    "ipaddr_v4": lambda: IpAddr("127.0.0.1"),
+    "ipaddr_v6_mapped": lambda: IpAddr("::ffff:127.0.0.1"),
+    "socketaddr_v4": lambda: SocketAddr("10.0.0.1", 8080),
+    "socketaddr_v6": lambda: SocketAddr("::1", 443, flowinfo=7, scope_id=2),
+    "btreeset_ipv4addr": lambda: Set([Ipv4Addr("10.0.0.2"), Ipv4Addr("9.255.255.255")]),
     "derive_std_fields": lambda: Struct(Duration(2, 500_000_000), Range(U64(0), U64(10)), NonZero(U8, 3), PHANTOM),
 }
 

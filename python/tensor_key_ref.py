@@ -56,12 +56,17 @@ explicit wrappers:
   ``Struct(a, b)``; ``RangeInclusive(a, b, exhausted=False)`` is
   ``Struct(a, b, BOOL(exhausted))``; ``LESS``, ``EQUAL``, ``GREATER`` (or
   ``Ordering(-1 | 0 | 1)``) are ``Variant(0)``, ``Variant(1)``, ``Variant(2)``;
-  ``PHANTOM`` (Rust ``PhantomData<T>``) is ``UNIT``.
+  ``PHANTOM`` (Rust ``PhantomData<T>``) is ``UNIT``; ``Ipv4Addr("10.0.0.1")``
+  and ``Ipv6Addr("::1")`` are ``Seq(U8, octets)``; ``IpAddr(text)`` is
+  ``Variant(0 | 1, address)``; ``SocketAddrV4(ip, port)``,
+  ``SocketAddrV6(ip, port, flowinfo, scope_id)`` are structs and
+  ``SocketAddr(ip, port, ...)`` the ``Variant`` of one of them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import struct
 from dataclasses import dataclass
@@ -457,6 +462,42 @@ def Ordering(c: int) -> "Variant":
 
 LESS, EQUAL, GREATER = Ordering(-1), Ordering(0), Ordering(1)
 PHANTOM = UNIT  # std::marker::PhantomData<T>
+
+
+def Ipv4Addr(address) -> "Seq":
+    """``std::net::Ipv4Addr``: its 4 octets in network order, as ``[u8; 4]``."""
+    return Seq(U8, ipaddress.IPv4Address(address).packed)
+
+
+def Ipv6Addr(address) -> "Seq":
+    """``std::net::Ipv6Addr``: its 16 octets in network order, as ``[u8; 16]``."""
+    return Seq(U8, ipaddress.IPv6Address(address).packed)
+
+
+def IpAddr(address) -> "Variant":
+    """``enum IpAddr { V4(Ipv4Addr), V6(Ipv6Addr) }``. An IPv4-mapped IPv6
+    address stays a V6 address."""
+    ip = ipaddress.ip_address(address)
+    return Variant(0, Ipv4Addr(ip)) if ip.version == 4 else Variant(1, Ipv6Addr(ip))
+
+
+def SocketAddrV4(ip, port: int) -> Struct:
+    """``struct SocketAddrV4 { ip: Ipv4Addr, port: u16 }``."""
+    return Struct(Ipv4Addr(ip), U16(port))
+
+
+def SocketAddrV6(ip, port: int, flowinfo: int = 0, scope_id: int = 0) -> Struct:
+    """``struct SocketAddrV6 { ip: Ipv6Addr, port: u16, flowinfo: u32, scope_id: u32 }``."""
+    return Struct(Ipv6Addr(ip), U16(port), U32(flowinfo), U32(scope_id))
+
+
+def SocketAddr(ip, port: int, flowinfo: int = 0, scope_id: int = 0) -> "Variant":
+    """``enum SocketAddr { V4(SocketAddrV4), V6(SocketAddrV6) }``."""
+    if ipaddress.ip_address(ip).version == 4:
+        if flowinfo or scope_id:
+            raise EncodeError("a V4 socket address has no flowinfo or scope id")
+        return Variant(0, SocketAddrV4(ip, port))
+    return Variant(1, SocketAddrV6(ip, port, flowinfo, scope_id))
 
 
 def _as_elem(elem, x):

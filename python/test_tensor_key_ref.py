@@ -15,8 +15,8 @@ import numpy as np
 
 from tensor_key_ref import (
     ANY, BF16, BOOL, C32, C64, CHAR, EQUAL, F16, F32, F64, GREATER, I8, I16, I32, I64, I128, LESS,
-    NONE, PHANTOM, U8, U16, U32, U64, U128, UNIT, Bitwise, Canonical, Duration, EncodeError, Map,
-    NonZero, Ordering, Range, RangeInclusive, Reverse, Saturating, Seq, Set, Some_, Struct, Tensor,
+    NONE, PHANTOM, U8, U16, U32, U64, U128, UNIT, Bitwise, Canonical, Duration, EncodeError, IpAddr,
+    Ipv4Addr, Ipv6Addr, Map, NonZero, Ordering, SocketAddr, SocketAddrV6, Range, RangeInclusive, Reverse, Saturating, Seq, Set, Some_, Struct, Tensor,
     Tuple, Variant, Wrapping, digest, encode, pieces,
 )
 
@@ -428,6 +428,16 @@ class StdTypes(unittest.TestCase):  # SPEC.md 4.13; Rust: tests/std_types.rs
         self.assertRaises(EncodeError, Ordering, 2)
         self.assertEqual(encode(PHANTOM), h("00"))
 
+    def test_addresses(self):
+        self.assertEqual(encode(Ipv4Addr("10.0.0.1")), encode(Seq(U8, [10, 0, 0, 1])))
+        self.assertEqual(encode(Ipv6Addr("::1")), h("41" + L(16) + "02" + "00" * 15 + "01"))
+        self.assertEqual(encode(IpAddr("10.0.0.1")), h("61 00000000" + L(1)) + encode(Ipv4Addr("10.0.0.1")))
+        self.assertEqual(encode(IpAddr("::ffff:10.0.0.1"))[:5], h("61 01000000"))  # mapped stays V6
+        self.assertEqual(encode(SocketAddr("::1", 443, 7, 2)),
+                         h("61 01000000" + L(1) + "60" + L(4)) + encode(Ipv6Addr("::1")) + h("03 bb01 04 07000000 04 02000000"))
+        self.assertEqual(encode(SocketAddrV6("::1", 443)), encode(SocketAddrV6("::1", 443, 0, 0)))
+        self.assertRaises(EncodeError, SocketAddr, "10.0.0.1", 80, 1)
+
 
 class Pieces(unittest.TestCase):  # Rust: recorded with a KeySink
     def test_piece_lengths(self):
@@ -488,6 +498,7 @@ class SpecExamples(unittest.TestCase):
             Range(U32(3), U32(5)), Range(F64(-0.0), F64(NAN)), RangeInclusive(U8(3), U8(3)),
             RangeInclusive(U8(3), U8(3), exhausted=True), GREATER, Set([GREATER, LESS, EQUAL]), PHANTOM,
             Struct(Duration(nanos=2_500_000_000), Range(U64(0), U64(10)), NonZero(U8, 3), PHANTOM),
+            Ipv4Addr("192.168.0.1"), SocketAddr("10.0.0.1", 8080),
         ]
         for v in examples:
             self.assertIn(digest(v), spec, repr(v))

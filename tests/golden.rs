@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::marker::PhantomData;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::num::{
     NonZeroI8, NonZeroI16, NonZeroI32, NonZeroI64, NonZeroI128, NonZeroIsize, NonZeroU8,
     NonZeroU16, NonZeroU32, NonZeroU64, NonZeroU128, NonZeroUsize, Saturating, Wrapping,
@@ -323,6 +324,13 @@ fn vectors() -> Vec<Vector> {
         "ordering_greater" => Ordering::Greater;
         "btreeset_ordering" => BTreeSet::from([Ordering::Greater, Ordering::Less, Ordering::Equal]);
         "phantom_data" => PhantomData::<f32>;
+        "ipv4addr" => Ipv4Addr::new(192, 168, 0, 1);
+        "ipv6addr" => Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+        "ipaddr_v4" => IpAddr::V4(Ipv4Addr::LOCALHOST);
+        "ipaddr_v6_mapped" => IpAddr::V6(Ipv4Addr::LOCALHOST.to_ipv6_mapped());
+        "socketaddr_v4" => SocketAddr::from(([10, 0, 0, 1], 8080));
+        "socketaddr_v6" => SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 443, 7, 2));
+        "btreeset_ipv4addr" => BTreeSet::from([Ipv4Addr::new(10, 0, 0, 2), Ipv4Addr::new(9, 255, 255, 255)]);
         "derive_std_fields" => Job { timeout: Duration::from_millis(2500), span: 0..10, retries: NonZeroU8::new(3).unwrap(), _marker: PhantomData };
     }
 }

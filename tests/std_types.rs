@@ -11,6 +11,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Debug;
 use std::marker::PhantomData;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::num::{
     NonZeroI8, NonZeroI16, NonZeroI32, NonZeroI64, NonZeroI128, NonZeroIsize, NonZeroU8,
     NonZeroU16, NonZeroU32, NonZeroU64, NonZeroU128, NonZeroUsize, Saturating, Wrapping,
@@ -287,6 +288,54 @@ fn phantom_data_is_the_unit() {
 }
 
 #[test]
+fn ip_addresses_are_their_octets() {
+    let v4 = Ipv4Addr::new(192, 168, 0, 1);
+    same(&v4, &[192u8, 168, 0, 1]);
+    assert_eq!(v4.encoding(), hex("41 0400000000000000 02 c0a80001"));
+    let v6 = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+    same(&v6, &v6.octets());
+    assert_eq!(
+        IpAddr::V4(v4).encoding(),
+        hex("61 00000000 0100000000000000 41 0400000000000000 02 c0a80001")
+    );
+    assert_eq!(
+        IpAddr::V6(v6).encoding()[..13],
+        hex("61 01000000 0100000000000000")
+    );
+    // An IPv4-mapped IPv6 address is not the IPv4 address, as in Rust's `==`.
+    let mapped = IpAddr::V6(v4.to_ipv6_mapped());
+    assert_ne!(mapped, IpAddr::V4(v4));
+    assert!(!mapped.key_eq(&IpAddr::V4(v4)));
+    let s4 = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 8080);
+    assert_eq!(
+        s4.encoding(),
+        hex("60 0200000000000000 41 0400000000000000 02 0a000001 03 901f")
+    );
+    assert_eq!(
+        SocketAddr::V4(s4).encoding(),
+        [hex("61 00000000 0100000000000000"), s4.encoding()].concat()
+    );
+    // Every part Rust's `==` compares is in the key, flowinfo and scope id too.
+    let s6 = SocketAddrV6::new(Ipv6Addr::LOCALHOST, 443, 7, 2);
+    assert_eq!(
+        s6.encoding(),
+        [
+            hex("60 0400000000000000"),
+            Ipv6Addr::LOCALHOST.encoding(),
+            hex("03 bb01 04 07000000 04 02000000"),
+        ]
+        .concat()
+    );
+    assert!(!s6.key_eq(&SocketAddrV6::new(Ipv6Addr::LOCALHOST, 443, 7, 0)));
+    assert!(!s6.key_eq(&SocketAddrV6::new(Ipv6Addr::LOCALHOST, 443, 0, 2)));
+    let mut hosts: HashMap<Key<SocketAddr>, u8> = HashMap::new();
+    hosts.insert(Key::new(SocketAddr::V4(s4)), 4);
+    hosts.insert(Key::new(SocketAddr::V6(s6)), 6);
+    assert_eq!(hosts[&Key::new("10.0.0.1:8080".parse().unwrap())], 4);
+    assert_eq!(hosts.get(&Key::new("10.0.0.1:8081".parse().unwrap())), None);
+}
+
+#[test]
 fn keys_in_hash_maps() {
     let mut timeouts: HashMap<Key<Duration>, &str> = HashMap::new();
     timeouts.insert(Key::new(Duration::from_millis(1500)), "slow");
@@ -369,6 +418,23 @@ fn range_inclusive() -> impl Strategy<Value = RangeInclusive<i8>> {
     })
 }
 
+/// Few distinct addresses, so that equal pairs are common.
+fn ip() -> impl Strategy<Value = IpAddr> {
+    prop_oneof![
+        (0u8..2, 0u8..2).prop_map(|(a, b)| IpAddr::V4(Ipv4Addr::new(10, 0, a, b))),
+        (0u16..2, 0u16..2)
+            .prop_map(|(a, b)| IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, a, b))),
+        Just(IpAddr::V6(Ipv4Addr::new(10, 0, 0, 1).to_ipv6_mapped())),
+    ]
+}
+
+fn socket() -> impl Strategy<Value = SocketAddr> {
+    (ip(), 0u16..2, 0u32..2, 0u32..2).prop_map(|(ip, port, flow, scope)| match ip {
+        IpAddr::V4(ip) => SocketAddr::V4(SocketAddrV4::new(ip, port)),
+        IpAddr::V6(ip) => SocketAddr::V6(SocketAddrV6::new(ip, port, flow, scope)),
+    })
+}
+
 fn ordering() -> impl Strategy<Value = Ordering> {
     prop::sample::select(vec![Ordering::Less, Ordering::Equal, Ordering::Greater])
 }
@@ -423,6 +489,16 @@ proptest! {
         // Integer ranges: equal keys exactly when Rust's `==` holds.
         prop_assert_eq!(a.key_eq(&b), a == b);
         laws(&Some(a.clone()), &Some(b.clone()))?;
+    }
+
+    #[test]
+    fn address_laws(a in ip(), b in ip(), s in socket(), t in socket()) {
+        laws(&a, &b)?;
+        prop_assert_eq!(a.key_eq(&b), a == b);
+        laws(&s, &t)?;
+        prop_assert_eq!(s.key_eq(&t), s == t);
+        laws(&BTreeSet::from([a, b]), &BTreeSet::from([b]))?;
+        laws(&(s, a), &(t, b))?;
     }
 
     #[test]

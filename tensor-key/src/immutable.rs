@@ -2,7 +2,6 @@
 
 use crate::FrozenKey;
 use std::ffi::{CStr, CString, OsStr, OsString};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -21,12 +20,11 @@ use std::time::{Instant, SystemTime};
 /// * every [`FrozenKey`] type (all of which are immutable);
 /// * immutable standard types without a `FrozenKey` impl: [`Path`], [`PathBuf`],
 ///   [`OsStr`], [`OsString`], [`CStr`], [`CString`], [`Instant`],
-///   [`SystemTime`], [`IpAddr`], [`Ipv4Addr`], [`Ipv6Addr`], [`SocketAddr`],
-///   [`SocketAddrV4`], [`SocketAddrV6`], and references, `Box`, `Rc` and `Arc`
-///   of each of them, `Option`, `Vec` and slices of the sized ones.
+///   [`SystemTime`], and references, `Box`, `Rc` and `Arc` of each of them,
+///   `Option`, `Vec` and slices of the sized ones.
 ///
-/// (`Duration` and `PhantomData` are `FrozenKey`, so `Immutable` through the
-/// first rule.)
+/// (`Duration`, `PhantomData`, IP and socket addresses are `FrozenKey`, so
+/// `Immutable` through the first rule.)
 ///
 /// It is never implemented for `Cell`, `RefCell`, `UnsafeCell`, `Mutex`,
 /// `RwLock`, `OnceCell`, `OnceLock`, `LazyCell`, `LazyLock`, atomics, `&mut T`,
@@ -125,13 +123,7 @@ immutable!(
     OsString,
     CString,
     Instant,
-    SystemTime,
-    IpAddr,
-    Ipv4Addr,
-    Ipv6Addr,
-    SocketAddr,
-    SocketAddrV4,
-    SocketAddrV6;
+    SystemTime;
     unsized: Path,
     OsStr,
     CStr,

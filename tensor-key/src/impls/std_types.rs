@@ -1,7 +1,8 @@
 //! Standard-library value types (SPEC.md 4.13): `NonZero` integers, `Wrapping`,
 //! `Saturating` and `Reverse` (transparent: each encodes like the value it
 //! holds, also as an element), `Duration` and the ranges (structs of their
-//! fields), `Ordering` (a fieldless enum) and `PhantomData` (the unit).
+//! fields), `Ordering` (a fieldless enum), `PhantomData` (the unit), and IP
+//! addresses (their octets) and socket addresses (structs and enums of them).
 //!
 //! None of them needs a tag of its own: each is written with constructs the
 //! format already has, so the grammar of SPEC.md section 9 is unchanged.
@@ -13,6 +14,7 @@ use crate::frozen_key::sealed::Internal;
 use crate::policy::FloatPolicy;
 use std::cmp::{Ordering, Reverse};
 use std::marker::PhantomData;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::num::{NonZero, Saturating, Wrapping};
 use std::ops::{Range, RangeInclusive};
 use std::time::Duration;
@@ -140,6 +142,91 @@ impl<T: ?Sized> FrozenKey for PhantomData<T> {
     }
     fn key_eq_with(&self, _: &Self, _: FloatPolicy) -> bool {
         true
+    }
+}
+
+/// The array of its octets in network order, `[u8; 4]`: a sequence of four `u8`.
+impl FrozenKey for Ipv4Addr {
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        self.octets().encode(enc);
+    }
+    fn key_eq_with(&self, other: &Self, _: FloatPolicy) -> bool {
+        self == other
+    }
+}
+
+/// The array of its octets in network order, `[u8; 16]`.
+impl FrozenKey for Ipv6Addr {
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        self.octets().encode(enc);
+    }
+    fn key_eq_with(&self, other: &Self, _: FloatPolicy) -> bool {
+        self == other
+    }
+}
+
+/// `enum IpAddr { V4(Ipv4Addr), V6(Ipv6Addr) }`.
+impl FrozenKey for IpAddr {
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        match self {
+            IpAddr::V4(ip) => {
+                enc.begin_variant(0, 1);
+                ip.encode(enc);
+            }
+            IpAddr::V6(ip) => {
+                enc.begin_variant(1, 1);
+                ip.encode(enc);
+            }
+        }
+    }
+    fn key_eq_with(&self, other: &Self, _: FloatPolicy) -> bool {
+        self == other
+    }
+}
+
+/// `struct SocketAddrV4 { ip: Ipv4Addr, port: u16 }`.
+impl FrozenKey for SocketAddrV4 {
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.begin_struct(2);
+        self.ip().encode(enc);
+        self.port().encode(enc);
+    }
+    fn key_eq_with(&self, other: &Self, _: FloatPolicy) -> bool {
+        self == other
+    }
+}
+
+/// `struct SocketAddrV6 { ip: Ipv6Addr, port: u16, flowinfo: u32, scope_id: u32 }`:
+/// every part Rust's `==` compares.
+impl FrozenKey for SocketAddrV6 {
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.begin_struct(4);
+        self.ip().encode(enc);
+        self.port().encode(enc);
+        self.flowinfo().encode(enc);
+        self.scope_id().encode(enc);
+    }
+    fn key_eq_with(&self, other: &Self, _: FloatPolicy) -> bool {
+        self == other
+    }
+}
+
+/// `enum SocketAddr { V4(SocketAddrV4), V6(SocketAddrV6) }`.
+impl FrozenKey for SocketAddr {
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        match self {
+            SocketAddr::V4(a) => {
+                enc.begin_variant(0, 1);
+                a.encode(enc);
+            }
+            SocketAddr::V6(a) => {
+                enc.begin_variant(1, 1);
+                a.encode(enc);
+            }
+        }
+    }
+    fn key_eq_with(&self, other: &Self, _: FloatPolicy) -> bool {
+        self == other
     }
 }
 
