@@ -20,8 +20,8 @@ discriminants; unit and one-field structs; per-field float attributes, also
 inside ``Bitwise``; wrapped scalars (``Box``, ``Key``, ``Bitwise``) as
 sequence and tensor elements; standard-library value types (``Duration``,
 ``NonZero``, ``Wrapping``, ``Reverse``, ranges, ``RangeInclusive`` iterated a
-random number of steps, ``Ordering``, ``PhantomData``). Floats travel as raw
-bits (JSON integers).
+random number of steps, ``Ordering``, ``PhantomData``, IP and socket
+addresses). Floats travel as raw bits (JSON integers); addresses as text.
 
 Values include NaNs with random payloads and signs, -0.0, infinities and
 subnormals; shapes have rank 0..4 and may hold zero extents; a few tensors are
@@ -33,6 +33,7 @@ transposed or stepped), so both sides exercise layout independence.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import random
 import sys
@@ -42,8 +43,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tensor_key_ref import (  # noqa: E402
-    ANY, BF16, F16, F32, F64, I8, I16, I32, PHANTOM, U8, U64, Bitwise, Canonical, Duration, Map, NonZero,
-    Ordering, Range, RangeInclusive, Reverse, Seq, Set, Some_, Struct, Tensor, Variant, Wrapping, digest,
+    ANY, BF16, F16, F32, F64, I8, I16, I32, PHANTOM, U8, U64, Bitwise, Canonical, Duration, IpAddr, Map,
+    NonZero, Ordering, Range, RangeInclusive, Reverse, Seq, Set, SocketAddr, Some_, Struct, Tensor, Variant,
+    Wrapping, digest,
 )
 
 INT_DTYPES = ["uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64"]
@@ -224,6 +226,24 @@ def iterate_inclusive(start: int, end: int, steps: int):
     return start, end, exhausted
 
 
+def random_ip(rng: random.Random) -> str:
+    """An IPv4 or IPv6 address as text (IPv4-mapped ones included)."""
+    r = rng.random()
+    if r < 0.4:
+        return str(ipaddress.IPv4Address(rng.choice([bytes([10, 0, 0, rng.randint(0, 2)]), rng.randbytes(4)])))
+    if r < 0.55:
+        return "::ffff:" + str(ipaddress.IPv4Address(bytes([10, 0, 0, rng.randint(0, 2)])))
+    return str(ipaddress.IPv6Address(rng.choice([bytes(15) + bytes([rng.randint(0, 2)]), rng.randbytes(16)])))
+
+
+def random_socket(rng: random.Random) -> list:
+    ip = random_ip(rng)
+    port = rng.choice([0, 80, 443, 8080, 65535, rng.randrange(1 << 16)])
+    if ipaddress.ip_address(ip).version == 4:
+        return [ip, port, 0, 0]
+    return [ip, port, rng.choice([0, 1, rng.getrandbits(32)]), rng.choice([0, 2, rng.getrandbits(32)])]
+
+
 def random_record_parts(rng: random.Random, half: bool) -> dict:
     f32s = lambda n=5: some(rng, lambda: key_bits(rng, 32), n)  # noqa: E731
     f64s = lambda n=5: some(rng, lambda: key_bits(rng, 64), n)  # noqa: E731
@@ -260,6 +280,8 @@ def random_record_parts(rng: random.Random, half: bool) -> dict:
         "map_ordering_duration": distinct_by(
             some(rng, lambda: [rng.choice([-1, 0, 1]), random_duration(rng)], 4), lambda e: e[0]),
         "phantom": None,
+        "sockets": some(rng, lambda: random_socket(rng), 3),
+        "set_ipaddr": some(rng, lambda: random_ip(rng)),
     }
     if half:
         parts["vec_box_bf16"] = some(rng, lambda: key_bits(rng, -16))
@@ -326,6 +348,8 @@ RECORD_PARTS = {  # the Python model of each part, in Record's field order
     "ranges_inclusive_u8": lambda v: Seq(ANY, [_inclusive(*r) for r in v]),
     "map_ordering_duration": lambda v: Map([(Ordering(c), Duration(*d)) for c, d in v]),
     "phantom": lambda v: PHANTOM,
+    "sockets": lambda v: Seq(ANY, [SocketAddr(*s) for s in v]),
+    "set_ipaddr": lambda v: Set([IpAddr(x) for x in v]),
 }
 
 

@@ -13,6 +13,7 @@ use serde_json::Value;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
+use std::net::{IpAddr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::num::{NonZeroI16, NonZeroU64, Wrapping};
 use std::ops::{Range, RangeInclusive};
 use std::rc::Rc;
@@ -193,6 +194,8 @@ pub struct Record {
     ranges_inclusive_u8: Vec<RangeInclusive<u8>>,
     map_ordering_duration: BTreeMap<Ordering, Duration>,
     phantom: PhantomData<f32>,
+    sockets: Vec<SocketAddr>,
+    set_ipaddr: BTreeSet<IpAddr>,
 }
 
 type R<T> = Result<T, String>;
@@ -270,6 +273,26 @@ fn inclusive(v: &Value) -> R<RangeInclusive<u8>> {
             Ok(r)
         }
         _ => Err(format!("bad inclusive range {v}")),
+    }
+}
+
+fn ip(v: &Value) -> R<IpAddr> {
+    s(v)?.parse().map_err(|e| format!("bad address {v}: {e}"))
+}
+
+/// `[ip, port, flowinfo, scope_id]`, the last two 0 for IPv4.
+fn socket(v: &Value) -> R<SocketAddr> {
+    match list(v)?.as_slice() {
+        [a, port, flow, scope] => Ok(match ip(a)? {
+            IpAddr::V4(a) => SocketAddr::V4(SocketAddrV4::new(a, small(port)?)),
+            IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(
+                a,
+                small(port)?,
+                small(flow)?,
+                small(scope)?,
+            )),
+        }),
+        _ => Err(format!("bad socket {v}")),
     }
 }
 
@@ -426,6 +449,8 @@ pub fn record(p: &Value) -> R<Record> {
             Ok((ordering(k)?, duration(v)?))
         })?)?,
         phantom: PhantomData,
+        sockets: each(f("sockets")?, socket)?,
+        set_ipaddr: each(f("set_ipaddr")?, ip)?.into_iter().collect(),
     })
 }
 
@@ -466,7 +491,9 @@ pub fn digests(r: &Record) -> Vec<(&'static str, String)> {
         bitwise_range_f32,
         ranges_inclusive_u8,
         map_ordering_duration,
-        phantom
+        phantom,
+        sockets,
+        set_ipaddr
     );
     out.push(("record", r.digest().to_hex()));
     out.push(("bitwise_record", Bitwise(r).digest().to_hex()));
