@@ -10,9 +10,9 @@
 //! * `{"kind": "record", "parts", "digests"}`: structured values (sets and maps
 //!   of keys whose `Ord` disagrees with their encoding, derived enums with
 //!   explicit discriminants, unit and one-field structs, per-field float
-//!   attributes, wrapped scalars as elements; see `support/records.rs`). Each
-//!   part, the record struct holding them and `Bitwise(record)` must have the
-//!   Python digests.
+//!   attributes, wrapped scalars as elements, standard-library value types;
+//!   see `support/records.rs`). Each part, the record struct holding them and
+//!   `Bitwise(record)` must have the Python digests.
 //!
 //! ```sh
 //! python3 python/gen_random.py --seed 1 --count 3000 --out /tmp/tensors.jsonl

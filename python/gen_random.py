@@ -18,7 +18,10 @@ sets and maps whose Rust element types order differently from their encodings
 ``0.0``/``-0.0`` and NaNs of both signs as keys; derived enums with explicit
 discriminants; unit and one-field structs; per-field float attributes, also
 inside ``Bitwise``; wrapped scalars (``Box``, ``Key``, ``Bitwise``) as
-sequence and tensor elements. Floats travel as raw bits (JSON integers).
+sequence and tensor elements; standard-library value types (``Duration``,
+``NonZero``, ``Wrapping``, ``Reverse``, ranges, ``RangeInclusive`` iterated a
+random number of steps, ``Ordering``, ``PhantomData``, IP and socket
+addresses). Floats travel as raw bits (JSON integers); addresses as text.
 
 Values include NaNs with random payloads and signs, -0.0, infinities and
 subnormals; shapes have rank 0..4 and may hold zero extents; a few tensors are
@@ -30,6 +33,7 @@ transposed or stepped), so both sides exercise layout independence.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import random
 import sys
@@ -39,8 +43,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tensor_key_ref import (  # noqa: E402
-    ANY, BF16, F16, F32, F64, I8, I32, U8, Bitwise, Canonical, Map, Seq, Set, Some_, Struct, Tensor, Variant,
-    digest,
+    ANY, BF16, F16, F32, F64, I8, I16, I32, PHANTOM, U8, U64, Bitwise, Canonical, Duration, IpAddr, Map,
+    NonZero, Ordering, Range, RangeInclusive, Reverse, Seq, Set, SocketAddr, Some_, Struct, Tensor, Variant,
+    Wrapping, digest,
 )
 
 INT_DTYPES = ["uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64"]
@@ -194,6 +199,51 @@ def random_disc(rng: random.Random) -> list:
     return [name]
 
 
+def random_duration(rng: random.Random) -> list:
+    secs = rng.choice([0, 1, 2, (1 << 64) - 1, rng.getrandbits(64), rng.randint(0, 100)])
+    nanos = rng.choice([0, 1, 999_999_999, 500_000_000, rng.randrange(1_000_000_000)])
+    return [secs, nanos]
+
+
+def random_nonzero(rng: random.Random, bits: int, signed: bool) -> int:
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (1, (1 << bits) - 1)
+    x = rng.choice([lo, hi, 1, -1 if signed else 2, 256, rng.randint(lo, hi)])
+    return x or 1
+
+
+def iterate_inclusive(start: int, end: int, steps: int):
+    """Rust's ``RangeInclusive::next`` called ``steps`` times (SPEC.md 4.13):
+    the start advances while below the end; yielding the last element sets the
+    exhausted flag; an empty or exhausted range stays as it is."""
+    exhausted = False
+    for _ in range(steps):
+        if exhausted or start > end:
+            break
+        if start < end:
+            start += 1
+        else:
+            exhausted = True
+    return start, end, exhausted
+
+
+def random_ip(rng: random.Random) -> str:
+    """An IPv4 or IPv6 address as text (IPv4-mapped ones included)."""
+    r = rng.random()
+    if r < 0.4:
+        return str(ipaddress.IPv4Address(rng.choice([bytes([10, 0, 0, rng.randint(0, 2)]), rng.randbytes(4)])))
+    if r < 0.55:
+        return "::ffff:" + str(ipaddress.IPv4Address(bytes([10, 0, 0, rng.randint(0, 2)])))
+    return str(ipaddress.IPv6Address(rng.choice([bytes(15) + bytes([rng.randint(0, 2)]), rng.randbytes(16)])))
+
+
+def random_socket(rng: random.Random) -> list:
+    ip = random_ip(rng)
+    port = rng.choice([0, 80, 443, 8080, 65535, rng.randrange(1 << 16)])
+    if ipaddress.ip_address(ip).version == 4:
+        return [ip, port, 0, 0]
+    return [ip, port, rng.choice([0, 1, rng.getrandbits(32)]), rng.choice([0, 2, rng.getrandbits(32)])]
+
+
 def random_record_parts(rng: random.Random, half: bool) -> dict:
     f32s = lambda n=5: some(rng, lambda: key_bits(rng, 32), n)  # noqa: E731
     f64s = lambda n=5: some(rng, lambda: key_bits(rng, 64), n)  # noqa: E731
@@ -220,6 +270,18 @@ def random_record_parts(rng: random.Random, half: bool) -> dict:
         "bitwise_vec_key_f64": f64s(),
         "tensor_bitwise_box_f64": f64s(),
         "bitwise_pointers": [key_bits(rng, 32), key_bits(rng, 64), key_bits(rng, 32)],
+        "durations": some(rng, lambda: random_duration(rng), 4),
+        "set_reverse_nonzero_i16": some(rng, lambda: random_nonzero(rng, 16, True)),
+        "vec_wrapping_nonzero_u64": some(rng, lambda: random_nonzero(rng, 64, False)),
+        "tensor_reverse_f32": f32s(),
+        "ranges_f64": some(rng, lambda: [key_bits(rng, 64), key_bits(rng, 64)], 3),
+        "bitwise_range_f32": [key_bits(rng, 32), key_bits(rng, 32)],
+        "ranges_inclusive_u8": some(rng, lambda: [rng.randint(0, 4), rng.randint(0, 4), rng.randint(0, 6)], 4),
+        "map_ordering_duration": distinct_by(
+            some(rng, lambda: [rng.choice([-1, 0, 1]), random_duration(rng)], 4), lambda e: e[0]),
+        "phantom": None,
+        "sockets": some(rng, lambda: random_socket(rng), 3),
+        "set_ipaddr": some(rng, lambda: random_ip(rng)),
     }
     if half:
         parts["vec_box_bf16"] = some(rng, lambda: key_bits(rng, -16))
@@ -277,7 +339,23 @@ RECORD_PARTS = {  # the Python model of each part, in Record's field order
     "bitwise_vec_key_f64": lambda v: Bitwise(Seq(F64, [_f64(b) for b in v])),
     "tensor_bitwise_box_f64": lambda v: Bitwise(Tensor(F64, [len(v)], [_f64(b) for b in v])),
     "bitwise_pointers": lambda v: Bitwise((_f32(v[0]), _f64(v[1]), _f32(v[2]))),
+    "durations": lambda v: Seq(ANY, [Duration(s, n) for s, n in v]),
+    "set_reverse_nonzero_i16": lambda v: Set([Reverse(NonZero(I16, x)) for x in v]),
+    "vec_wrapping_nonzero_u64": lambda v: Seq(U64, [Wrapping(NonZero(U64, x)) for x in v]),
+    "tensor_reverse_f32": lambda v: Tensor(F32, [len(v)], [Reverse(_f32(b)) for b in v]),
+    "ranges_f64": lambda v: Seq(ANY, [Range(_f64(a), _f64(b)) for a, b in v]),
+    "bitwise_range_f32": lambda v: Bitwise(Range(_f32(v[0]), _f32(v[1]))),
+    "ranges_inclusive_u8": lambda v: Seq(ANY, [_inclusive(*r) for r in v]),
+    "map_ordering_duration": lambda v: Map([(Ordering(c), Duration(*d)) for c, d in v]),
+    "phantom": lambda v: PHANTOM,
+    "sockets": lambda v: Seq(ANY, [SocketAddr(*s) for s in v]),
+    "set_ipaddr": lambda v: Set([IpAddr(x) for x in v]),
 }
+
+
+def _inclusive(start: int, end: int, steps: int):
+    s, e, exhausted = iterate_inclusive(start, end, steps)
+    return RangeInclusive(U8(s), U8(e), exhausted)
 
 HALF_PARTS = {
     "vec_box_bf16": lambda v: Seq(BF16, [BF16.from_bits(b) for b in v]),

@@ -47,11 +47,26 @@ explicit wrappers:
 * ``Struct(f1, f2, ...)``, ``Variant(index, f1, ...)``.
 * ``Bitwise(v)``: every float inside ``v`` under the Bitwise policy;
   ``Canonical(v)`` switches back.
+* Rust standard-library value types (SPEC.md 4.13), built from the constructs
+  above (the format has no tags of its own for them): ``NonZero(U32, 7)`` is
+  ``U32(7)`` (and refuses 0); ``Wrapping(v)``, ``Saturating(v)`` and
+  ``Reverse(v)`` are ``v``; ``Duration(secs, nanos)`` is
+  ``Struct(U64(secs), U32(nanos))`` after carrying whole seconds out of
+  ``nanos``, as Rust's ``Duration::new`` does; ``Range(a, b)`` is
+  ``Struct(a, b)``; ``RangeInclusive(a, b, exhausted=False)`` is
+  ``Struct(a, b, BOOL(exhausted))``; ``LESS``, ``EQUAL``, ``GREATER`` (or
+  ``Ordering(-1 | 0 | 1)``) are ``Variant(0)``, ``Variant(1)``, ``Variant(2)``;
+  ``PHANTOM`` (Rust ``PhantomData<T>``) is ``UNIT``; ``Ipv4Addr("10.0.0.1")``
+  and ``Ipv6Addr("::1")`` are ``Seq(U8, octets)``; ``IpAddr(text)`` is
+  ``Variant(0 | 1, address)``; ``SocketAddrV4(ip, port)``,
+  ``SocketAddrV6(ip, port, flowinfo, scope_id)`` are structs and
+  ``SocketAddr(ip, port, ...)`` the ``Variant`` of one of them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import struct
 from dataclasses import dataclass
@@ -387,6 +402,102 @@ class Bitwise:
 @dataclass(frozen=True)
 class Canonical:
     value: Any
+
+
+# ---------------------------------------------------------------------------
+# Rust standard-library value types (SPEC.md 4.13): no tags of their own, each
+# is one of the values above.
+
+
+def NonZero(t: ScalarType, v) -> Scalar:
+    """``NonZeroU8`` ... ``NonZeroI128``, ``NonZeroUsize``, ``NonZeroIsize``:
+    the integer itself (so also a packed element)."""
+    if t.kind != "int":
+        raise EncodeError(f"NonZero needs an integer type, got {t.name}")
+    if isinstance(v, Scalar):
+        v = v.payload
+    if v == 0:
+        raise EncodeError("a NonZero integer is never 0")
+    return t(v)
+
+
+def Wrapping(v):
+    """``Wrapping<T>``, ``Saturating<T>``, ``Reverse<T>``: the value itself."""
+    return v
+
+
+Saturating = Reverse = Wrapping
+
+NANOS_PER_SEC = 1_000_000_000
+
+
+def Duration(secs: int = 0, nanos: int = 0) -> Struct:
+    """``std::time::Duration``: ``struct { secs: u64, nanos: u32 }`` with
+    ``nanos < 10**9`` (whole seconds in ``nanos`` carry into ``secs``)."""
+    if secs < 0 or nanos < 0:
+        raise EncodeError("a Duration is never negative")
+    secs, nanos = secs + nanos // NANOS_PER_SEC, nanos % NANOS_PER_SEC
+    return Struct(U64(secs), U32(nanos))
+
+
+def Range(start, end) -> Struct:
+    """``start..end``: ``struct { start, end }``, bounds as given."""
+    return Struct(start, end)
+
+
+def RangeInclusive(start, end, exhausted: bool = False) -> Struct:
+    """``start..=end``: ``struct { start, end, exhausted: bool }``. A Rust range
+    is exhausted only after an iterator ran it dry, and then ``start == end``."""
+    if exhausted and _encoding(start, CANONICAL) != _encoding(end, CANONICAL):
+        raise EncodeError("an exhausted RangeInclusive has start == end")
+    return Struct(start, end, BOOL(exhausted))
+
+
+def Ordering(c: int) -> "Variant":
+    """``std::cmp::Ordering``: ``enum { Less, Equal, Greater }``."""
+    if c not in (-1, 0, 1):
+        raise EncodeError("an Ordering is -1, 0 or 1")
+    return Variant(c + 1)
+
+
+LESS, EQUAL, GREATER = Ordering(-1), Ordering(0), Ordering(1)
+PHANTOM = UNIT  # std::marker::PhantomData<T>
+
+
+def Ipv4Addr(address) -> "Seq":
+    """``std::net::Ipv4Addr``: its 4 octets in network order, as ``[u8; 4]``."""
+    return Seq(U8, ipaddress.IPv4Address(address).packed)
+
+
+def Ipv6Addr(address) -> "Seq":
+    """``std::net::Ipv6Addr``: its 16 octets in network order, as ``[u8; 16]``."""
+    return Seq(U8, ipaddress.IPv6Address(address).packed)
+
+
+def IpAddr(address) -> "Variant":
+    """``enum IpAddr { V4(Ipv4Addr), V6(Ipv6Addr) }``. An IPv4-mapped IPv6
+    address stays a V6 address."""
+    ip = ipaddress.ip_address(address)
+    return Variant(0, Ipv4Addr(ip)) if ip.version == 4 else Variant(1, Ipv6Addr(ip))
+
+
+def SocketAddrV4(ip, port: int) -> Struct:
+    """``struct SocketAddrV4 { ip: Ipv4Addr, port: u16 }``."""
+    return Struct(Ipv4Addr(ip), U16(port))
+
+
+def SocketAddrV6(ip, port: int, flowinfo: int = 0, scope_id: int = 0) -> Struct:
+    """``struct SocketAddrV6 { ip: Ipv6Addr, port: u16, flowinfo: u32, scope_id: u32 }``."""
+    return Struct(Ipv6Addr(ip), U16(port), U32(flowinfo), U32(scope_id))
+
+
+def SocketAddr(ip, port: int, flowinfo: int = 0, scope_id: int = 0) -> "Variant":
+    """``enum SocketAddr { V4(SocketAddrV4), V6(SocketAddrV6) }``."""
+    if ipaddress.ip_address(ip).version == 4:
+        if flowinfo or scope_id:
+            raise EncodeError("a V4 socket address has no flowinfo or scope id")
+        return Variant(0, SocketAddrV4(ip, port))
+    return Variant(1, SocketAddrV6(ip, port, flowinfo, scope_id))
 
 
 def _as_elem(elem, x):

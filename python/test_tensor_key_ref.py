@@ -14,9 +14,10 @@ import unittest
 import numpy as np
 
 from tensor_key_ref import (
-    ANY, BF16, BOOL, C32, C64, CHAR, F16, F32, F64, I8, I16, I32, I64, I128, NONE, U8, U16, U32,
-    U64, U128, UNIT, Bitwise, Canonical, EncodeError, Map, Seq, Set, Some_, Struct, Tensor, Tuple,
-    Variant, digest, encode, pieces,
+    ANY, BF16, BOOL, C32, C64, CHAR, EQUAL, F16, F32, F64, GREATER, I8, I16, I32, I64, I128, LESS,
+    NONE, PHANTOM, U8, U16, U32, U64, U128, UNIT, Bitwise, Canonical, Duration, EncodeError, IpAddr,
+    Ipv4Addr, Ipv6Addr, Map, NonZero, Ordering, SocketAddr, SocketAddrV6, Range, RangeInclusive, Reverse, Saturating, Seq, Set, Some_, Struct, Tensor,
+    Tuple, Variant, Wrapping, digest, encode, pieces,
 )
 
 NAN = float("nan")
@@ -394,6 +395,50 @@ class PrefixFreedom(unittest.TestCase):
         self.assertNotEqual(encode((Seq(U8, [1]), Seq(U8, [2, 3]))), encode((Seq(U8, [1, 2]), Seq(U8, [3]))))
 
 
+class StdTypes(unittest.TestCase):  # SPEC.md 4.13; Rust: tests/std_types.rs
+    def test_transparent(self):
+        self.assertEqual(encode(NonZero(U32, 7)), encode(U32(7)))
+        self.assertEqual(encode(NonZero(I16, -2)), h("08 feff"))
+        self.assertRaises(EncodeError, NonZero, U8, 0)
+        self.assertRaises(EncodeError, NonZero, F32, 1.0)
+        self.assertEqual(encode(Wrapping(U8(250))), h("02 fa"))
+        self.assertEqual(encode(Bitwise(Saturating(F32(-0.0)))), h("1a 00000080"))
+        self.assertEqual(encode(Set([Reverse(I32(2)), Reverse(I32(1))])), encode(Set([I32(1), I32(2)])))
+        self.assertEqual(encode(Seq(U32, [NonZero(U32, 1), NonZero(U32, 2)])), h("41" + L(2) + "04 01000000 02000000"))
+
+    def test_duration(self):
+        self.assertEqual(encode(Duration(1, 500_000_000)), h("60" + L(2) + "05" + L(1) + "04 0065cd1d"))
+        self.assertEqual(encode(Duration(0, 1_500_000_000)), encode(Duration(1, 500_000_000)))  # carries
+        self.assertEqual(encode(Duration()), h("60" + L(2) + "05" + L(0) + "04 00000000"))
+        self.assertRaises(EncodeError, Duration, -1)
+        self.assertRaises(EncodeError, Duration, (1 << 64) - 1, 1_000_000_000)  # overflows u64 seconds
+
+    def test_ranges(self):
+        self.assertEqual(encode(Range(U8(1), U8(3))), h("60" + L(2) + "02 01 02 03"))
+        self.assertEqual(encode(RangeInclusive(U8(1), U8(3))), h("60" + L(3) + "02 01 02 03 01 00"))
+        self.assertEqual(encode(RangeInclusive(U8(3), U8(3), True)), h("60" + L(3) + "02 03 02 03 01 01"))
+        self.assertRaises(EncodeError, RangeInclusive, U8(1), U8(3), True)  # only start == end is ever exhausted
+        self.assertEqual(encode(Range(F32(-0.0), F32(1.0))), encode(Range(F32(0.0), F32(1.0))))
+        self.assertNotEqual(encode(Bitwise(Range(F32(-0.0), F32(1.0)))), encode(Bitwise(Range(F32(0.0), F32(1.0)))))
+
+    def test_ordering_and_phantom(self):
+        self.assertEqual([encode(o) for o in (LESS, EQUAL, GREATER)],
+                         [h("61" + f"{i:02x}000000" + L(0)) for i in range(3)])
+        self.assertEqual(encode(Ordering(1)), encode(GREATER))
+        self.assertRaises(EncodeError, Ordering, 2)
+        self.assertEqual(encode(PHANTOM), h("00"))
+
+    def test_addresses(self):
+        self.assertEqual(encode(Ipv4Addr("10.0.0.1")), encode(Seq(U8, [10, 0, 0, 1])))
+        self.assertEqual(encode(Ipv6Addr("::1")), h("41" + L(16) + "02" + "00" * 15 + "01"))
+        self.assertEqual(encode(IpAddr("10.0.0.1")), h("61 00000000" + L(1)) + encode(Ipv4Addr("10.0.0.1")))
+        self.assertEqual(encode(IpAddr("::ffff:10.0.0.1"))[:5], h("61 01000000"))  # mapped stays V6
+        self.assertEqual(encode(SocketAddr("::1", 443, 7, 2)),
+                         h("61 01000000" + L(1) + "60" + L(4)) + encode(Ipv6Addr("::1")) + h("03 bb01 04 07000000 04 02000000"))
+        self.assertEqual(encode(SocketAddrV6("::1", 443)), encode(SocketAddrV6("::1", 443, 0, 0)))
+        self.assertRaises(EncodeError, SocketAddr, "10.0.0.1", 80, 1)
+
+
 class Pieces(unittest.TestCase):  # Rust: recorded with a KeySink
     def test_piece_lengths(self):
         self.assertEqual([len(p) for p in pieces((U8(7), np.arange(2000, dtype=np.float32)))], [29, 4096, 3904])
@@ -447,6 +492,13 @@ class SpecExamples(unittest.TestCase):
             Bitwise(Seq(F32, [-0.0, NAN])), Seq(BF16, [BF16.from_bits(0xFFC1), BF16(1.0)]), Bitwise(F32(-0.0)),
             # 8.12: nalgebra row and column vectors
             np.array([[1.0, 2.0]], np.float32), np.array([[1.0], [2.0]], np.float32),
+            # 8.13: standard-library value types
+            NonZero(U32, 7), Seq(U8, [Wrapping(U8(1)), Wrapping(U8(255))]),
+            Set([Reverse(I32(-1)), Reverse(I32(1)), Reverse(I32(256))]), Duration(90, 500_000_000),
+            Range(U32(3), U32(5)), Range(F64(-0.0), F64(NAN)), RangeInclusive(U8(3), U8(3)),
+            RangeInclusive(U8(3), U8(3), exhausted=True), GREATER, Set([GREATER, LESS, EQUAL]), PHANTOM,
+            Struct(Duration(nanos=2_500_000_000), Range(U64(0), U64(10)), NonZero(U8, 3), PHANTOM),
+            Ipv4Addr("192.168.0.1"), SocketAddr("10.0.0.1", 8080),
         ]
         for v in examples:
             self.assertIn(digest(v), spec, repr(v))

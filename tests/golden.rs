@@ -9,9 +9,18 @@ use ndarray::{
 use num_complex::Complex;
 use serde_json::{Value, json};
 use std::borrow::Cow;
+use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::marker::PhantomData;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::num::{
+    NonZeroI8, NonZeroI16, NonZeroI32, NonZeroI64, NonZeroI128, NonZeroIsize, NonZeroU8,
+    NonZeroU16, NonZeroU32, NonZeroU64, NonZeroU128, NonZeroUsize, Saturating, Wrapping,
+};
+use std::ops::{Range, RangeInclusive};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 use tensor_key::{Bitwise, FrozenKey, Key};
 
 const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/digests.json");
@@ -126,6 +135,23 @@ impl FrozenKey for Total {
     fn key_eq_with(&self, other: &Self, floats: tensor_key::FloatPolicy) -> bool {
         self.0.key_eq_with(&other.0, floats)
     }
+}
+
+/// Standard-library value types as derived fields (SPEC.md 4.13): the
+/// `PhantomData` field is a field, encoded as the unit.
+#[derive(FrozenKey)]
+struct Job {
+    timeout: Duration,
+    span: Range<u64>,
+    retries: NonZeroU8,
+    _marker: PhantomData<f32>,
+}
+
+/// `x..=x` run dry by an iterator: it holds nothing.
+fn spent(x: u8) -> RangeInclusive<u8> {
+    let mut r = x..=x;
+    assert_eq!(r.next(), Some(x));
+    r
 }
 
 fn zeros_and_nans() -> BTreeSet<Total> {
@@ -257,6 +283,55 @@ fn vectors() -> Vec<Vector> {
         "bitwise_vec_key_f32" => Bitwise(vec![Key::new(-0.0f32), Key::new(f32::NAN)]);
         "bitwise_pointers" => Bitwise((Box::new(-0.0f32), Rc::new(-0.0f64), Arc::new(Key::new(-0.0f32)), &-0.0f32));
         "tensor1_box_f64" => array![Box::new(-0.0f64), Box::new(2.0)];
+        // Standard-library value types (SPEC.md 4.13).
+        "nonzero_u8" => NonZeroU8::new(0xAB).unwrap();
+        "nonzero_u16" => NonZeroU16::new(0xABCD).unwrap();
+        "nonzero_u32" => NonZeroU32::new(0xDEAD_BEEF).unwrap();
+        "nonzero_u64" => NonZeroU64::MAX;
+        "nonzero_u128" => NonZeroU128::new(u128::MAX / 3).unwrap();
+        "nonzero_usize" => NonZeroUsize::new(12345).unwrap();
+        "nonzero_i8" => NonZeroI8::new(-2).unwrap();
+        "nonzero_i16" => NonZeroI16::MIN;
+        "nonzero_i32" => NonZeroI32::new(-123_456).unwrap();
+        "nonzero_i64" => NonZeroI64::new(i64::MIN + 1).unwrap();
+        "nonzero_i128" => NonZeroI128::new(-(1 << 100)).unwrap();
+        "nonzero_isize" => NonZeroIsize::new(-12345).unwrap();
+        "option_nonzero_u32_none" => None::<NonZeroU32>;
+        "option_nonzero_u32_some" => NonZeroU32::new(7);
+        "vec_nonzero_u32" => vec![NonZeroU32::MIN, NonZeroU32::MAX];
+        "tensor1_nonzero_i16" => array![NonZeroI16::MIN, NonZeroI16::new(-1).unwrap()];
+        "wrapping_u8" => Wrapping(250u8);
+        "wrapping_f32_nan" => Wrapping(f32::from_bits(0xFFC0_0001));
+        "bitwise_wrapping_f32" => Bitwise(Wrapping(-0.0f32));
+        "vec_wrapping_u8" => vec![Wrapping(1u8), Wrapping(255)];
+        "tensor1_wrapping_f64" => array![Wrapping(-0.0f64), Wrapping(1.5)];
+        "saturating_i64" => Saturating(-7i64);
+        "reverse_string" => Reverse(String::from("rev"));
+        "btreeset_reverse_i32" => BTreeSet::from([Reverse(-1i32), Reverse(1), Reverse(256)]);
+        "vec_reverse_f32" => vec![Reverse(-0.0f32), Reverse(f32::NAN)];
+        "duration" => Duration::new(90, 500_000_000);
+        "duration_zero" => Duration::ZERO;
+        "duration_max" => Duration::MAX;
+        "btreemap_duration_keys" => BTreeMap::from([(Duration::from_millis(1500), "slow"), (Duration::from_secs(1), "ok")]);
+        "range_u32" => 3u32..5;
+        "range_f64" => -0.0f64..f64::NAN;
+        "range_string" => String::from("a")..String::from("b");
+        "range_inclusive_u8" => 1u8..=3;
+        "range_inclusive_fresh_u8" => 3u8..=3;
+        "range_inclusive_exhausted_u8" => spent(3);
+        "ordering_less" => Ordering::Less;
+        "ordering_equal" => Ordering::Equal;
+        "ordering_greater" => Ordering::Greater;
+        "btreeset_ordering" => BTreeSet::from([Ordering::Greater, Ordering::Less, Ordering::Equal]);
+        "phantom_data" => PhantomData::<f32>;
+        "ipv4addr" => Ipv4Addr::new(192, 168, 0, 1);
+        "ipv6addr" => Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+        "ipaddr_v4" => IpAddr::V4(Ipv4Addr::LOCALHOST);
+        "ipaddr_v6_mapped" => IpAddr::V6(Ipv4Addr::LOCALHOST.to_ipv6_mapped());
+        "socketaddr_v4" => SocketAddr::from(([10, 0, 0, 1], 8080));
+        "socketaddr_v6" => SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 443, 7, 2));
+        "btreeset_ipv4addr" => BTreeSet::from([Ipv4Addr::new(10, 0, 0, 2), Ipv4Addr::new(9, 255, 255, 255)]);
+        "derive_std_fields" => Job { timeout: Duration::from_millis(2500), span: 0..10, retries: NonZeroU8::new(3).unwrap(), _marker: PhantomData };
     }
 }
 

@@ -1,5 +1,6 @@
 //! Cross-check records: structured values (sets, maps, derived enums and
-//! structs, per-field float policies, wrapped scalars) rebuilt from the JSON
+//! structs, per-field float policies, wrapped scalars, standard-library value
+//! types) rebuilt from the JSON
 //! that `python/gen_random.py` writes, each part digested and compared with
 //! the Python reference. (Not an example itself: included by `crosscheck.rs`.)
 //!
@@ -9,10 +10,15 @@
 
 use ndarray::Array1;
 use serde_json::Value;
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet};
+use std::marker::PhantomData;
+use std::net::{IpAddr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::num::{NonZeroI16, NonZeroU64, Wrapping};
+use std::ops::{Range, RangeInclusive};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 use tensor_key::{Bitwise, Encoder, FloatPolicy, FrozenKey, Key};
 
 /// A float ordered by `total_cmp`: `0.0`/`-0.0` and NaNs of different bits are
@@ -179,6 +185,17 @@ pub struct Record {
     bitwise_vec_key_f64: Bitwise<Vec<Key<f64>>>,
     tensor_bitwise_box_f64: Array1<Bitwise<Box<f64>>>,
     bitwise_pointers: Bitwise<(Box<f32>, Rc<f64>, Arc<Key<f32>>)>,
+    durations: Vec<Duration>,
+    set_reverse_nonzero_i16: BTreeSet<Reverse<NonZeroI16>>,
+    vec_wrapping_nonzero_u64: Vec<Wrapping<NonZeroU64>>,
+    tensor_reverse_f32: Array1<Reverse<f32>>,
+    ranges_f64: Vec<Range<f64>>,
+    bitwise_range_f32: Bitwise<Range<f32>>,
+    ranges_inclusive_u8: Vec<RangeInclusive<u8>>,
+    map_ordering_duration: BTreeMap<Ordering, Duration>,
+    phantom: PhantomData<f32>,
+    sockets: Vec<SocketAddr>,
+    set_ipaddr: BTreeSet<IpAddr>,
 }
 
 type R<T> = Result<T, String>;
@@ -236,6 +253,55 @@ fn distinct_map<K: Ord, V>(entries: Vec<(K, V)>) -> R<BTreeMap<K, V>> {
         Ok(map)
     } else {
         Err("map keys are not distinct under Ord".into())
+    }
+}
+
+fn duration(v: &Value) -> R<Duration> {
+    let (secs, nanos) = pair(v)?;
+    Ok(Duration::new(u(secs)?, small(nanos)?))
+}
+
+/// `start..=end`, then `next()` called `steps` times: partly iterated, run
+/// dry (exhausted) or left alone.
+fn inclusive(v: &Value) -> R<RangeInclusive<u8>> {
+    match list(v)?.as_slice() {
+        [start, end, steps] => {
+            let mut r = RangeInclusive::new(small(start)?, small(end)?);
+            for _ in 0..u(steps)? {
+                r.next();
+            }
+            Ok(r)
+        }
+        _ => Err(format!("bad inclusive range {v}")),
+    }
+}
+
+fn ip(v: &Value) -> R<IpAddr> {
+    s(v)?.parse().map_err(|e| format!("bad address {v}: {e}"))
+}
+
+/// `[ip, port, flowinfo, scope_id]`, the last two 0 for IPv4.
+fn socket(v: &Value) -> R<SocketAddr> {
+    match list(v)?.as_slice() {
+        [a, port, flow, scope] => Ok(match ip(a)? {
+            IpAddr::V4(a) => SocketAddr::V4(SocketAddrV4::new(a, small(port)?)),
+            IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(
+                a,
+                small(port)?,
+                small(flow)?,
+                small(scope)?,
+            )),
+        }),
+        _ => Err(format!("bad socket {v}")),
+    }
+}
+
+fn ordering(v: &Value) -> R<Ordering> {
+    match i(v)? {
+        -1 => Ok(Ordering::Less),
+        0 => Ok(Ordering::Equal),
+        1 => Ok(Ordering::Greater),
+        _ => Err(format!("bad ordering {v}")),
     }
 }
 
@@ -355,6 +421,36 @@ pub fn record(p: &Value) -> R<Record> {
                 _ => return Err(format!("bad pointers {v}")),
             }
         },
+        durations: each(f("durations")?, duration)?,
+        set_reverse_nonzero_i16: each(f("set_reverse_nonzero_i16")?, |x| {
+            NonZeroI16::new(small(x)?)
+                .map(Reverse)
+                .ok_or_else(|| "zero".to_string())
+        })?
+        .into_iter()
+        .collect(),
+        vec_wrapping_nonzero_u64: each(f("vec_wrapping_nonzero_u64")?, |x| {
+            NonZeroU64::new(u(x)?)
+                .map(Wrapping)
+                .ok_or_else(|| "zero".to_string())
+        })?,
+        tensor_reverse_f32: Array1::from(each(f("tensor_reverse_f32")?, |x| f32b(x).map(Reverse))?),
+        ranges_f64: each(f("ranges_f64")?, |e| {
+            let (a, b) = pair(e)?;
+            Ok(f64b(a)?..f64b(b)?)
+        })?,
+        bitwise_range_f32: {
+            let (a, b) = pair(f("bitwise_range_f32")?)?;
+            Bitwise(f32b(a)?..f32b(b)?)
+        },
+        ranges_inclusive_u8: each(f("ranges_inclusive_u8")?, inclusive)?,
+        map_ordering_duration: distinct_map(each(f("map_ordering_duration")?, |e| {
+            let (k, v) = pair(e)?;
+            Ok((ordering(k)?, duration(v)?))
+        })?)?,
+        phantom: PhantomData,
+        sockets: each(f("sockets")?, socket)?,
+        set_ipaddr: each(f("set_ipaddr")?, ip)?.into_iter().collect(),
     })
 }
 
@@ -386,7 +482,18 @@ pub fn digests(r: &Record) -> Vec<(&'static str, String)> {
         vec_key_bitwise_f32,
         bitwise_vec_key_f64,
         tensor_bitwise_box_f64,
-        bitwise_pointers
+        bitwise_pointers,
+        durations,
+        set_reverse_nonzero_i16,
+        vec_wrapping_nonzero_u64,
+        tensor_reverse_f32,
+        ranges_f64,
+        bitwise_range_f32,
+        ranges_inclusive_u8,
+        map_ordering_duration,
+        phantom,
+        sockets,
+        set_ipaddr
     );
     out.push(("record", r.digest().to_hex()));
     out.push(("bitwise_record", Bitwise(r).digest().to_hex()));

@@ -2,12 +2,10 @@
 
 use crate::FrozenKey;
 use std::ffi::{CStr, CString, OsStr, OsString};
-use std::marker::PhantomData;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 /// A type whose value cannot change while it is only shared: nothing reachable
 /// from `&self` can be mutated, neither directly nor behind a `Box`, `Rc`,
@@ -21,11 +19,12 @@ use std::time::{Duration, Instant, SystemTime};
 /// It is implemented for
 /// * every [`FrozenKey`] type (all of which are immutable);
 /// * immutable standard types without a `FrozenKey` impl: [`Path`], [`PathBuf`],
-///   [`OsStr`], [`OsString`], [`CStr`], [`CString`], [`Duration`], [`Instant`],
-///   [`SystemTime`], [`IpAddr`], [`Ipv4Addr`], [`Ipv6Addr`], [`SocketAddr`],
-///   [`SocketAddrV4`], [`SocketAddrV6`], and references, `Box`, `Rc` and `Arc`
-///   of each of them, `Option`, `Vec` and slices of the sized ones, and
-///   [`PhantomData`].
+///   [`OsStr`], [`OsString`], [`CStr`], [`CString`], [`Instant`],
+///   [`SystemTime`], and references, `Box`, `Rc` and `Arc` of each of them,
+///   `Option`, `Vec` and slices of the sized ones.
+///
+/// (`Duration`, `PhantomData`, IP and socket addresses are `FrozenKey`, so
+/// `Immutable` through the first rule.)
 ///
 /// It is never implemented for `Cell`, `RefCell`, `UnsafeCell`, `Mutex`,
 /// `RwLock`, `OnceCell`, `OnceLock`, `LazyCell`, `LazyLock`, atomics, `&mut T`,
@@ -123,22 +122,12 @@ immutable!(
     sized: PathBuf,
     OsString,
     CString,
-    Duration,
     Instant,
-    SystemTime,
-    IpAddr,
-    Ipv4Addr,
-    Ipv6Addr,
-    SocketAddr,
-    SocketAddrV4,
-    SocketAddrV6;
+    SystemTime;
     unsized: Path,
     OsStr,
     CStr,
 );
-
-// SAFETY: `PhantomData<T>` holds no value, so nothing can change.
-unsafe impl<T: ?Sized> Immutable for PhantomData<T> {}
 
 /// Support for `#[derive(FrozenKey)]`; not public API.
 #[doc(hidden)]
@@ -152,7 +141,7 @@ pub mod __private {
     #[diagnostic::on_unimplemented(
         message = "`{Self}` has no `FrozenKey` impl, so a field of this type cannot be part of a key",
         label = "`{Self}` does not implement `FrozenKey`",
-        note = "a field of an immutable type of another crate (such as `PathBuf` or `Duration`) can be encoded through `#[frozen_key(with = \"path\")]`, where `path::encode` and `path::key_eq_with` write and compare its key (see the documentation of `#[derive(FrozenKey)]`)",
+        note = "a field of an immutable type of another crate (such as `PathBuf` or `Instant`) can be encoded through `#[frozen_key(with = \"path\")]`, where `path::encode` and `path::key_eq_with` write and compare its key (see the documentation of `#[derive(FrozenKey)]`)",
         note = "if it is a type of your own, `#[derive(FrozenKey)]` on it or implement `FrozenKey`"
     )]
     pub trait KeyField: FrozenKey {}

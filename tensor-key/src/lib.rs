@@ -117,6 +117,7 @@
 //! | fast paths never change a byte or a write boundary | `tensor::fast_paths` unit tests, `tests/layout.rs` (recording hasher) |
 //! | hashing, `key_eq`, `encode` and `digest` of tensors of rank 0 to 8, fixed or dynamic, in every layout, and view lookups, allocate nothing | `tests/no_alloc.rs` (`every_rank_and_layout_allocates_nothing`, `dynamic_rank_lookups_allocate_nothing`) |
 //! | sets and maps are canonical whatever their element type's `Ord` | `tests/collections.rs` |
+//! | standard-library value types (`Duration`, `NonZero*`, `Wrapping`, `Saturating`, `Reverse`, ranges, `Ordering`, `PhantomData`, IP and socket addresses) encode as `SPEC.md` 4.13 says; the transparent ones exactly like their value, also as packed elements; an exhausted `RangeInclusive` is not the fresh one | `tests/std_types.rs` |
 //! | digests are stable: the golden vectors, and an independent implementation of `SPEC.md` that agrees with them and with random values | `tests/golden.rs`, `python/crosscheck.sh` (run in CI) |
 //! | mutable and interior-mutable types are not keys, also as derived fields, through aliases, generics and `with` fields | `tests/not_keys.rs`, `tests/ui.rs` (compile-fail cases) |
 //! | derived code compiles whatever the user's scope defines | `tests/derive_hygiene.rs`, `tests/ui/pass/hygiene.rs` |

@@ -4,6 +4,7 @@ mod collections;
 mod pointers;
 mod primitives;
 mod product;
+mod std_types;
 mod tensor;
 
 pub use tensor::KeyStorage;

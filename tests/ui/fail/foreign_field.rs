@@ -2,13 +2,13 @@
 // says the type has no `FrozenKey` impl and points to `with`, not to
 // mutability (they are `Immutable`).
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::Instant;
 use tensor_key::FrozenKey;
 
 #[derive(FrozenKey)]
 struct Job {
     input: PathBuf,
-    timeout: Duration,
+    started: Instant,
     retries: u8,
 }
 
