@@ -123,6 +123,7 @@ mod immutable;
 mod impls;
 mod kernels;
 mod key;
+mod lookup;
 #[cfg(feature = "nalgebra")]
 mod nalgebra_impls;
 mod policy;
@@ -141,10 +142,11 @@ pub use immutable::__private;
 pub use immutable::Immutable;
 pub use impls::KeyStorage;
 pub use key::Key;
+pub use lookup::{KeyBorrow, Lookup, TensorKeyRef};
 #[cfg(feature = "nalgebra")]
 pub use nalgebra_impls::MatrixKeyStorage;
 pub use policy::{Bitwise, FloatPolicy};
-pub use query::{ArrayLookup, TensorLookup, TensorQuery};
+pub use query::{TensorLookup, TensorQuery};
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 #[doc = include_str!("derive.md")]
