@@ -1,0 +1,421 @@
+//! Borrowed lookups (`Key::lookup`): a query finds exactly the keys whose
+//! canonical encoding equals its own, with the very hash the key has (same
+//! bytes in the same `write` calls), whatever the layouts, and never by
+//! comparing hashes.
+
+mod common;
+
+use ndarray::{Array1, Array2, ArrayD, ArrayView2, Dimension, IxDyn, ShapeBuilder, array, s};
+use proptest::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use tensor_key::{Bitwise, FrozenKey, Key, KeyBorrow, Lookup};
+
+/// Records every `write` the hasher receives, so that two values hash alike
+/// under every hasher exactly when their recordings are equal.
+#[derive(Default)]
+struct Recording(Vec<Vec<u8>>);
+
+impl Hasher for Recording {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.push(bytes.to_vec());
+    }
+    fn finish(&self) -> u64 {
+        0
+    }
+}
+
+fn recorded<K: Hash + ?Sized>(k: &K) -> Vec<Vec<u8>> {
+    let mut r = Recording::default();
+    k.hash(&mut r);
+    r.0
+}
+
+/// Every key lands in one bucket: a lookup then finds an entry only through
+/// equality, so a hit proves the equality, not a hash match.
+#[derive(Default)]
+struct Collide;
+
+impl Hasher for Collide {
+    fn write(&mut self, _: &[u8]) {}
+    fn finish(&self) -> u64 {
+        42
+    }
+}
+
+type Colliding = BuildHasherDefault<Collide>;
+
+/// The borrowed query `q` of the stored `key`: same encoding, the same
+/// recorded hash as the stored `Key`, and both forms agree on equality.
+fn assert_same_key<T: KeyBorrow + Clone, Q: Lookup<T>>(key: &T, q: &Q) {
+    let stored = Key::new(key.clone());
+    assert_eq!(q.key_ref().encoding(), key.encoding());
+    assert_eq!(key.as_key_ref().encoding(), key.encoding());
+    assert_eq!(recorded(Key::<T>::lookup(q)), recorded(&stored));
+    assert_eq!(
+        recorded(Key::<T>::lookup(q)),
+        recorded(Key::<T>::lookup(&stored))
+    );
+    assert!(Key::<T>::lookup(q) == Key::<T>::lookup(&stored));
+    let s = foldhash::quality::FixedState::with_seed(9);
+    assert_eq!(s.hash_one(Key::<T>::lookup(q)), s.hash_one(&stored));
+}
+
+fn fortran<A: Clone + Default>(a: &Array2<A>) -> Array2<A> {
+    let mut f = Array2::from_elem(a.raw_dim().f(), A::default());
+    f.assign(a);
+    f
+}
+
+/// The stored key's values behind negative strides (in other storage).
+fn reversed<A: Clone>(a: &Array2<A>) -> Array2<A> {
+    a.slice(s![..;-1, ..;-1]).as_standard_layout().into_owned()
+}
+
+#[test]
+fn memo_cache_with_views_and_str() {
+    let x = array![[0.5f32, -0.0, 3.0], [f32::NAN, 2.0, 1.0]];
+    let mut memo: HashMap<Key<(Array2<f32>, String)>, u32> = HashMap::new();
+    memo.insert(Key::new((x.clone(), "sum".to_owned())), 1);
+    memo.insert(Key::new((x.t().to_owned(), "sum".to_owned())), 2);
+    memo.insert(Key::new((x.clone(), "max".to_owned())), 3);
+
+    let f = fortran(&x);
+    let r = reversed(&x);
+    let back = r.slice(s![..;-1, ..;-1]);
+    let views: [ArrayView2<'_, f32>; 4] = [x.view(), f.view(), back, x.t().reversed_axes()];
+    for v in views {
+        assert_same_key(&(x.clone(), "sum".to_owned()), &(v, "sum"));
+        assert_eq!(memo.get(Key::lookup(&(v, "sum"))), Some(&1));
+        assert_eq!(memo.get(Key::lookup(&(v, "max"))), Some(&3));
+        assert_eq!(memo.get(Key::lookup(&(v.t(), "sum"))), Some(&2));
+        assert_eq!(memo.get(Key::lookup(&(v, "min"))), None);
+    }
+    // Every query form of the parts: owned, references, `String`, `&String`.
+    let sum = "sum".to_owned();
+    assert_eq!(memo.get(Key::lookup(&(&x, &sum))), Some(&1));
+    assert_eq!(memo.get(Key::lookup(&(x.clone(), sum.clone()))), Some(&1));
+    assert_eq!(memo.get(Key::lookup(&(x.as_key_ref(), "sum"))), Some(&1));
+    let stored = Key::new((x.clone(), sum.clone()));
+    assert_eq!(memo.get(Key::lookup(&stored)), Some(&1));
+    assert_eq!(
+        memo.get_key_value(Key::lookup(&(f.view(), "sum")))
+            .unwrap()
+            .0,
+        &stored
+    );
+
+    // Canonical floats: other NaN payloads and +0.0 find the entry.
+    let mut y = x.clone();
+    y[[1, 0]] = f32::from_bits(0xFFC0_1234);
+    y[[0, 1]] = 0.0;
+    assert_eq!(memo.get(Key::lookup(&(y.view(), "sum"))), Some(&1));
+
+    // Mutation and removal through the query.
+    *memo.get_mut(Key::lookup(&(f.view(), "sum"))).unwrap() += 10;
+    assert_eq!(memo.remove(Key::lookup(&(back, "sum"))), Some(11));
+    assert!(!memo.contains_key(Key::lookup(&(x.view(), "sum"))));
+}
+
+#[test]
+fn any_difference_misses() {
+    let x = array![[1.0f32, 2.0], [3.0, 4.0]];
+    let mut memo: HashMap<Key<(Array2<f32>, String)>, u8, Colliding> = HashMap::default();
+    memo.insert(Key::new((x.clone(), "a".to_owned())), 1);
+    let hit = |q: &(ArrayView2<'_, f32>, &str)| memo.get(Key::lookup(q)).copied();
+    assert_eq!(hit(&(x.view(), "a")), Some(1));
+    assert_eq!(hit(&(fortran(&x).view(), "a")), Some(1));
+    // One element one ulp off, another string, the transpose, another shape.
+    let mut ulp = x.clone();
+    ulp[[1, 1]] = f32::from_bits(4.0f32.to_bits() + 1);
+    assert_eq!(hit(&(ulp.view(), "a")), None);
+    assert_eq!(hit(&(x.view(), "b")), None);
+    assert_eq!(hit(&(x.view(), "a\0")), None);
+    assert_eq!(hit(&(x.t(), "a")), None);
+    let row = array![[1.0f32, 2.0, 3.0, 4.0]];
+    assert_eq!(hit(&(row.view(), "a")), None);
+    assert_eq!(hit(&(x.slice(s![..1, ..]), "a")), None);
+
+    // Shape counts also at dynamic rank: [4], [2, 2], [1, 4] and [2, 2, 1]
+    // hold the same four values.
+    let mut shapes: HashMap<Key<ArrayD<u8>>, usize, Colliding> = HashMap::default();
+    let dims: [&[usize]; 4] = [&[4], &[2, 2], &[1, 4], &[2, 2, 1]];
+    for (i, d) in dims.iter().enumerate() {
+        shapes.insert(
+            Key::new(ArrayD::from_shape_vec(IxDyn(d), vec![1, 2, 3, 4]).unwrap()),
+            i,
+        );
+    }
+    for (i, d) in dims.iter().enumerate() {
+        let q = ArrayD::from_shape_vec(IxDyn(d), vec![1u8, 2, 3, 4]).unwrap();
+        assert_eq!(shapes.get(Key::lookup(&q.view())), Some(&i));
+    }
+    // A 0-d tensor is not a 1-element one; the static dimension type does
+    // not count (a 2-d view finds the dynamic-rank key of shape [2, 2]).
+    shapes.insert(Key::new(ArrayD::from_elem(IxDyn(&[]), 9)), 10);
+    assert_eq!(shapes.get(Key::lookup(&array![9u8].view())), None);
+    assert_eq!(
+        shapes.get(Key::lookup(&ndarray::arr0(9u8).view())),
+        Some(&10)
+    );
+    assert_eq!(
+        shapes.get(Key::lookup(&array![[1u8, 2], [3, 4]].view())),
+        Some(&1)
+    );
+}
+
+#[test]
+fn broadcast_stepped_and_dynamic_views() {
+    let row = array![1u32, 2, 3];
+    let wide = row.broadcast((4, 3)).unwrap(); // zero strides
+    let owned = wide.to_owned();
+    let mut set: HashSet<Key<(Array2<u32>, Option<Vec<u32>>)>> = HashSet::new();
+    set.insert(Key::new((owned.clone(), Some(vec![5, 6]))));
+    assert!(set.contains(Key::lookup(&(wide, Some(&[5u32, 6][..])))));
+    assert!(set.contains(Key::lookup(&(wide, Some(vec![5u32, 6])))));
+    assert!(set.contains(Key::lookup(&(wide, Some([5u32, 6])))));
+    assert!(!set.contains(Key::lookup(&(wide, Some(&[5u32][..])))));
+    assert!(!set.contains(Key::lookup(&(wide, None::<&[u32]>))));
+    assert_same_key(
+        &(owned.clone(), Some(vec![5u32, 6])),
+        &(wide, Some(&[5u32, 6][..])),
+    );
+
+    // Every other column of a wider array.
+    let storage = Array2::from_shape_fn(
+        (4, 6),
+        |(i, j)| if j % 2 == 0 { owned[[i, j / 2]] } else { 99 },
+    );
+    let stepped = storage.slice(s![.., ..;2]);
+    assert!(set.contains(Key::lookup(&(stepped, Some(&[5u32, 6][..])))));
+
+    // Rank 6 in other layouts.
+    let d = ArrayD::from_shape_fn(IxDyn(&[2, 1, 3, 2, 1, 2]), |i| {
+        i.slice().iter().sum::<usize>() as i64
+    });
+    let mut dynamic: HashMap<Key<ArrayD<i64>>, u8> = HashMap::new();
+    dynamic.insert(Key::new(d.clone()), 6);
+    for fortran_order in [false, true] {
+        let other = common::with_order(&d, fortran_order);
+        assert_eq!(dynamic.get(Key::lookup(&other.view())), Some(&6));
+        assert_same_key(&d, &other.view());
+    }
+    let rev = common::reversed_storage(&d);
+    assert_eq!(
+        dynamic.get(Key::lookup(&common::reverse_all(&rev))),
+        Some(&6)
+    );
+}
+
+#[test]
+fn nan_payloads_and_signed_zero_under_bitwise() {
+    let nan = f32::NAN;
+    let other_nan = f32::from_bits(nan.to_bits() | 1);
+    let a = array![[nan, 0.0], [1.0, 2.0]];
+    let mut b = a.clone();
+    b[[0, 0]] = other_nan;
+    let mut c = a.clone();
+    c[[0, 1]] = -0.0;
+
+    let mut canonical: HashMap<Key<Array2<f32>>, u8, Colliding> = HashMap::default();
+    canonical.insert(Key::new(a.clone()), 1);
+    for q in [&a, &b, &c] {
+        assert_eq!(canonical.get(Key::lookup(&fortran(q).view())), Some(&1));
+    }
+
+    let mut bitwise: HashMap<Key<(Bitwise<Array2<f32>>, u8)>, u8, Colliding> = HashMap::default();
+    bitwise.insert(Key::new((Bitwise(a.clone()), 0)), 1);
+    bitwise.insert(Key::new((Bitwise(b.clone()), 0)), 2);
+    let fa = fortran(&a);
+    assert_eq!(
+        bitwise.get(Key::lookup(&(Bitwise(fa.view()), 0u8))),
+        Some(&1)
+    );
+    assert_eq!(
+        bitwise.get(Key::lookup(&(Bitwise(b.t().t()), 0u8))),
+        Some(&2)
+    );
+    assert_eq!(bitwise.get(Key::lookup(&(Bitwise(c.view()), 0u8))), None);
+    assert_same_key(
+        &(Bitwise(b.clone()), 0u8),
+        &(Bitwise(reversed(&b).slice(s![..;-1, ..;-1])), 0u8),
+    );
+
+    // Arrays of `Bitwise` elements are their own element type.
+    let bits: Array2<Bitwise<f32>> = b.mapv(Bitwise);
+    let mut by_elements: HashSet<Key<Array2<Bitwise<f32>>>> = HashSet::new();
+    by_elements.insert(Key::new(bits.clone()));
+    assert!(by_elements.contains(Key::lookup(&fortran(&bits).view())));
+    assert!(!by_elements.contains(Key::lookup(&a.mapv(Bitwise).view())));
+}
+
+#[test]
+fn pointers_options_and_nesting() {
+    // Keys that own through pointers are looked up by references.
+    let mut boxed: HashMap<Key<(Box<Array1<f64>>, std::rc::Rc<str>)>, u8> = HashMap::new();
+    boxed.insert(Key::new((Box::new(array![1.0, 2.0]), "x".into())), 1);
+    let v = array![1.0, 2.0, 0.0];
+    assert_eq!(boxed.get(Key::lookup(&(&v.slice(s![..2]), "x"))), Some(&1));
+
+    let key = (
+        (array![1.0f64, f64::NAN], Some("n".to_owned())),
+        (vec![1u8, 2], Bitwise(array![[-0.0f32]])),
+        'c',
+        (),
+    );
+    let mut nested: HashSet<Key<_>> = HashSet::new();
+    nested.insert(Key::new(key.clone()));
+    let z = array![[-0.0f32]];
+    let q = (
+        (key.0.0.view(), Some("n")),
+        (&[1u8, 2][..], Bitwise(z.view())),
+        'c',
+        (),
+    );
+    assert_same_key(&key, &q);
+    assert!(nested.contains(Key::lookup(&q)));
+    let zero = array![[0.0f32]];
+    let other = (
+        (key.0.0.view(), Some("n")),
+        (&[1u8, 2][..], Bitwise(zero.view())),
+        'c',
+        (),
+    );
+    assert!(!nested.contains(Key::lookup(&other)));
+
+    // `Key<String>` and `Key<Vec<T>>` alone.
+    let mut names: HashSet<Key<String>> = HashSet::new();
+    names.insert(Key::new("ada".to_owned()));
+    assert!(names.contains(Key::lookup(&"ada")));
+    let mut lists: HashSet<Key<Vec<u16>>> = HashSet::new();
+    lists.insert(Key::new(vec![3, 4]));
+    assert!(lists.contains(Key::lookup(&[3u16, 4])));
+    assert!(lists.contains(Key::lookup(&&[3u16, 4][..])));
+}
+
+// ---------------------------------------------------------------------------
+// Properties
+
+fn float() -> impl Strategy<Value = f32> {
+    // A small domain, so that equal keys are frequent; NaNs of several
+    // payloads and signs, both zeros.
+    prop_oneof![
+        Just(0.0f32),
+        Just(-0.0),
+        Just(1.0),
+        Just(f32::NAN),
+        Just(-f32::NAN),
+        Just(f32::from_bits(0x7FC0_0001)),
+        Just(f32::from_bits(0x7F80_0001)),
+    ]
+}
+
+fn matrix() -> impl Strategy<Value = Array2<f32>> {
+    (0usize..3, 0usize..3).prop_flat_map(|(r, c)| {
+        prop::collection::vec(float(), r * c)
+            .prop_map(move |v| Array2::from_shape_vec((r, c), v).unwrap())
+    })
+}
+
+fn text() -> impl Strategy<Value = String> {
+    "[ab]{0,2}"
+}
+
+fn numbers() -> impl Strategy<Value = Option<Vec<u32>>> {
+    prop::option::of(prop::collection::vec(0u32..3, 0..3))
+}
+
+type Nested = (
+    (Array1<f32>, Option<String>),
+    (Vec<u8>, Bitwise<Array2<f32>>),
+);
+
+fn nested() -> impl Strategy<Value = Nested> {
+    (
+        (
+            prop::collection::vec(float(), 0..3).prop_map(Array1::from),
+            prop::option::of(text()),
+        ),
+        (
+            prop::collection::vec(0u8..2, 0..2),
+            matrix().prop_map(Bitwise),
+        ),
+    )
+}
+
+/// Stores `keys` (the first index of each class), then queries each probe's
+/// borrowed form: the answer must be the first key equal to the probe, or none.
+fn finds_exactly_equal<T: KeyBorrow + Clone, S: BuildHasher + Default>(
+    keys: &[T],
+    probes: &[T],
+    query: impl Fn(&T, &dyn Fn(&dyn Lookup<T>)),
+) {
+    let mut map: HashMap<Key<T>, usize, S> = HashMap::default();
+    for (i, k) in keys.iter().enumerate() {
+        map.entry(Key::new(k.clone())).or_insert(i);
+    }
+    for p in keys.iter().chain(probes) {
+        let expected = keys.iter().position(|k| k.key_eq(p));
+        query(p, &|q| assert_eq!(map.get(q).copied(), expected));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn matrix_and_string(
+        keys in prop::collection::vec((matrix(), text()), 1..6),
+        probes in prop::collection::vec((matrix(), text()), 0..6),
+    ) {
+        for (a, s) in keys.iter().chain(&probes) {
+            let f = fortran(a);
+            let r = reversed(a);
+            assert_same_key(&(a.clone(), s.clone()), &(f.view(), s.as_str()));
+            assert_same_key(&(a.clone(), s.clone()), &(r.slice(s![..;-1, ..;-1]), s.as_str()));
+        }
+        let query = |(a, s): &(Array2<f32>, String), check: &dyn Fn(&dyn Lookup<(Array2<f32>, String)>)| {
+            let f = fortran(a);
+            check(Key::lookup(&(f.view(), s.as_str())));
+            check(Key::lookup(&(a.t().t(), s.as_str())));
+        };
+        finds_exactly_equal::<_, std::hash::RandomState>(&keys, &probes, query);
+        finds_exactly_equal::<_, Colliding>(&keys, &probes, query);
+    }
+
+    #[test]
+    fn optional_numbers(
+        keys in prop::collection::vec(numbers(), 1..6),
+        probes in prop::collection::vec(numbers(), 0..6),
+    ) {
+        for k in keys.iter().chain(&probes) {
+            assert_same_key(k, &k.as_deref());
+        }
+        let query = |k: &Option<Vec<u32>>, check: &dyn Fn(&dyn Lookup<Option<Vec<u32>>>)| {
+            check(Key::lookup(&k.as_deref()));
+        };
+        finds_exactly_equal::<_, std::hash::RandomState>(&keys, &probes, query);
+        finds_exactly_equal::<_, Colliding>(&keys, &probes, query);
+    }
+
+    #[test]
+    fn nested_tuples(
+        keys in prop::collection::vec(nested(), 1..6),
+        probes in prop::collection::vec(nested(), 0..6),
+    ) {
+        fn borrowed(k: &Nested, m: &Array2<f32>) -> impl Lookup<Nested> {
+            let ((v, o), (bytes, _)) = k;
+            ((v.view(), o.as_deref()), (bytes.as_slice(), Bitwise(m.view())))
+        }
+        for k in keys.iter().chain(&probes) {
+            let m = fortran(&k.1.1.0);
+            assert_same_key(k, &borrowed(k, &m));
+        }
+        let query = |k: &Nested, check: &dyn Fn(&dyn Lookup<Nested>)| {
+            let m = fortran(&k.1.1.0);
+            check(Key::lookup(&borrowed(k, &m)));
+        };
+        finds_exactly_equal::<_, std::hash::RandomState>(&keys, &probes, query);
+        finds_exactly_equal::<_, Colliding>(&keys, &probes, query);
+    }
+}
