@@ -208,8 +208,11 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 
 /// Looks every input of the stream up in `table` both ways, `TIMING_PASSES`
 /// times each (interleaved), and returns the medians (borrowed, cloning).
+/// The canonical cache's table under a hasher `S`.
+type Table<S> = HashMap<Key<(Array2<f32>, String)>, Array2<f32>, S>;
+
 fn time_lookups<S: BuildHasher>(
-    table: &HashMap<Key<(Array2<f32>, String)>, Array2<f32>, S>,
+    table: &Table<S>,
     inputs: &[(Array2<f32>, &str)],
 ) -> (Duration, Duration) {
     let mut borrowed = Vec::new();
@@ -346,7 +349,7 @@ fn main() {
         .iter()
         .map(|&(b, config, variant)| (make_variant(&bases[b], variant), op_name(config)))
         .collect();
-    let folded: HashMap<_, _, foldhash::fast::RandomState> = canonical
+    let folded: Table<foldhash::fast::RandomState> = canonical
         .table
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))

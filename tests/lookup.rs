@@ -2,6 +2,8 @@
 //! canonical encoding equals its own, with the very hash the key has (same
 //! bytes in the same `write` calls), whatever the layouts, and never by
 //! comparing hashes.
+// The map types are spelled out: they are what the tests are about.
+#![allow(clippy::type_complexity)]
 
 mod common;
 
@@ -417,5 +419,201 @@ proptest! {
         };
         finds_exactly_equal::<_, std::hash::RandomState>(&keys, &probes, query);
         finds_exactly_equal::<_, Colliding>(&keys, &probes, query);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Derived types
+
+mod derived {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[derive(FrozenKey, Clone, Debug)]
+    #[frozen_key(borrowed = "NodeKeyRef")]
+    pub struct NodeKey {
+        pub weights: Array2<f32>,
+        pub name: String,
+        #[frozen_key(skip)]
+        pub hits: u64,
+        #[frozen_key(float = "bitwise")]
+        pub bias: Option<Vec<f32>>,
+    }
+
+    #[derive(FrozenKey, Clone, Debug)]
+    #[frozen_key(borrowed)]
+    pub struct Pair(
+        #[frozen_key(skip)] pub u8,
+        pub ArrayD<u16>,
+        pub (u8, String),
+    );
+
+    // `with` functions take the field's type, `&PathBuf`.
+    #[allow(clippy::ptr_arg)]
+    mod by_display {
+        use tensor_key::{Encoder, FloatPolicy, FrozenKey};
+        pub fn encode(p: &std::path::PathBuf, enc: &mut Encoder<'_>) {
+            p.to_string_lossy().as_ref().encode(enc);
+        }
+        pub fn key_eq_with(a: &std::path::PathBuf, b: &std::path::PathBuf, _: FloatPolicy) -> bool {
+            a == b
+        }
+    }
+
+    #[derive(FrozenKey, Clone, Debug)]
+    #[frozen_key(borrowed = "ShapeRef")]
+    pub enum Shape {
+        Empty,
+        Grid(Array2<f64>),
+        Tagged {
+            values: Vec<i32>,
+            #[frozen_key(skip)]
+            note: String,
+            #[frozen_key(with = "by_display")]
+            file: PathBuf,
+        },
+    }
+
+    #[derive(FrozenKey, Clone, Debug)]
+    #[frozen_key(borrowed)]
+    pub struct Generic<'k, T, const N: usize> {
+        pub inner: T,
+        pub label: &'k str,
+        pub fixed: [u8; N],
+    }
+
+    fn node(w: Array2<f32>, name: &str) -> NodeKey {
+        NodeKey {
+            weights: w,
+            name: name.into(),
+            hits: 7,
+            bias: Some(vec![-0.0, 1.0]),
+        }
+    }
+
+    #[test]
+    fn struct_borrowed_form() {
+        let w = array![[1.0f32, f32::NAN], [-0.0, 4.0]];
+        let key = node(w.clone(), "conv");
+        let f = fortran(&w);
+        let bias = [-0.0f32, 1.0];
+        let q = NodeKeyRef {
+            weights: f.as_key_ref(),
+            name: "conv",
+            bias: Some(&bias),
+        };
+        assert_same_key(&key, &q);
+        assert_same_key(&key, &key.as_key_ref());
+        assert_same_key(&key, &&key);
+
+        let mut map: HashMap<Key<NodeKey>, u8, Colliding> = HashMap::default();
+        map.insert(Key::new(key.clone()), 1);
+        assert_eq!(map.get(Key::lookup(&q)), Some(&1));
+        assert_eq!(map.get(Key::lookup(&key)), Some(&1));
+        // The skipped field does not count; every keyed one does, under its policy.
+        let mut other = key.clone();
+        other.hits = 0;
+        assert_eq!(map.get(Key::lookup(&other)), Some(&1));
+        let plus_zero = [0.0f32, 1.0];
+        assert_eq!(
+            map.get(Key::lookup(&NodeKeyRef {
+                bias: Some(&plus_zero),
+                ..q
+            })),
+            None
+        );
+        assert_eq!(map.get(Key::lookup(&NodeKeyRef { bias: None, ..q })), None);
+        assert_eq!(
+            map.get(Key::lookup(&NodeKeyRef { name: "conv2", ..q })),
+            None
+        );
+        let t = w.t();
+        assert_eq!(
+            map.get(Key::lookup(&NodeKeyRef {
+                weights: t.as_key_ref(),
+                ..q
+            })),
+            None
+        );
+
+        // Inside a tuple, by reference or by borrowed form.
+        let mut pairs: HashSet<Key<(NodeKey, u32)>> = HashSet::new();
+        pairs.insert(Key::new((key.clone(), 3)));
+        assert!(pairs.contains(Key::lookup(&(&key, 3u32))));
+        assert!(pairs.contains(Key::lookup(&(q, 3u32))));
+        assert!(!pairs.contains(Key::lookup(&(q, 4u32))));
+    }
+
+    #[test]
+    fn tuple_struct_enum_and_generic_borrowed_forms() {
+        let d = ArrayD::from_shape_fn(IxDyn(&[2, 3]), |i| (i[0] * 3 + i[1]) as u16);
+        let pair = Pair(9, d.clone(), (1, "x".into()));
+        let dt = common::with_order(&d, true);
+        let q = PairRef(dt.as_key_ref(), (1, "x"));
+        assert_same_key(&pair, &q);
+        let mut set: HashSet<Key<Pair>> = HashSet::new();
+        set.insert(Key::new(pair));
+        assert!(set.contains(Key::lookup(&q)));
+        assert!(!set.contains(Key::lookup(&PairRef(dt.as_key_ref(), (2, "x")))));
+
+        let g = array![[1.0f64, 2.0]];
+        let shapes = [
+            Shape::Empty,
+            Shape::Grid(g.clone()),
+            Shape::Tagged {
+                values: vec![1, 2],
+                note: "n".into(),
+                file: "a/b".into(),
+            },
+        ];
+        let file = PathBuf::from("a/b");
+        let gf = fortran(&g);
+        let queries = [
+            ShapeRef::Empty,
+            ShapeRef::Grid(gf.as_key_ref()),
+            ShapeRef::Tagged {
+                values: &[1, 2],
+                file: &file,
+            },
+        ];
+        let mut map: HashMap<Key<Shape>, usize, Colliding> = HashMap::default();
+        for (i, s) in shapes.iter().enumerate() {
+            assert_same_key(s, &queries[i]);
+            map.insert(Key::new(s.clone()), i);
+        }
+        for (i, q) in queries.iter().enumerate() {
+            assert_eq!(map.get(Key::lookup(q)), Some(&i));
+        }
+        let elsewhere = PathBuf::from("a/c");
+        assert_eq!(
+            map.get(Key::lookup(&ShapeRef::Tagged {
+                values: &[1, 2],
+                file: &elsewhere
+            })),
+            None
+        );
+
+        let label = String::from("lbl");
+        let gen_key = Generic {
+            inner: (vec![1u8], Some("s".to_owned())),
+            label: &label,
+            fixed: [1u8, 2],
+        };
+        let gq = GenericRef::<'_, '_, (Vec<u8>, Option<String>), 2> {
+            inner: (&[1u8][..], Some("s")),
+            label: "lbl",
+            fixed: &[1, 2],
+        };
+        assert_same_key(&gen_key, &gq);
+        let mut gmap: HashMap<Key<Generic<'_, (Vec<u8>, Option<String>), 2>>, u8> = HashMap::new();
+        gmap.insert(Key::new(gen_key.clone()), 5);
+        assert_eq!(gmap.get(Key::lookup(&gq)), Some(&5));
+        assert_eq!(
+            gmap.get(Key::lookup(&GenericRef {
+                label: "other",
+                ..gq
+            })),
+            None
+        );
     }
 }

@@ -251,14 +251,26 @@ fn dynamic_rank_lookups_allocate_nothing() {
     }
 }
 
+/// A derived key with a borrowed form (`NodeRef`).
+#[derive(tensor_key::FrozenKey)]
+#[frozen_key(borrowed)]
+struct Node {
+    weights: Array2<f32>,
+    shape: ArrayD<u16>,
+    name: String,
+    tags: Vec<u8>,
+}
+
 /// Borrowed lookups of composite keys (`Key::lookup`) allocate nothing: a tuple
 /// of a transposed 2-d view and a `&str`, a dynamic-rank view of rank 6 in
-/// another layout, and options of slices, against keys that own everything.
+/// another layout, options of slices, and a derived key's borrowed form,
+/// against keys that own everything.
 #[test]
+#[allow(clippy::type_complexity)]
 fn composite_borrowed_lookups_allocate_nothing() {
     use ndarray::ArrayView2;
     use std::collections::{HashMap, HashSet};
-    use tensor_key::Key;
+    use tensor_key::{Key, KeyBorrow};
 
     let a = Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as f32 - 3.5);
     let fortran = {
@@ -284,6 +296,20 @@ fn composite_borrowed_lookups_allocate_nothing() {
     let mut back = reversed.view();
     back.invert_axis(ndarray::Axis(0));
     let tail = [1u32, 2, 3];
+    let mut nodes: HashSet<Key<Node>> = HashSet::new();
+    let node = Node {
+        weights: a.clone(),
+        shape: d.clone(),
+        name: "conv".to_owned(),
+        tags: vec![3, 4],
+    };
+    nodes.insert(Key::new(node));
+    let node_ref = NodeRef {
+        weights: fview.as_key_ref(),
+        shape: back.as_key_ref(),
+        name: "conv",
+        tags: &[3, 4],
+    };
     // The rank-6 view goes in by reference: cloning it would allocate too.
     let n = allocations_during(|| {
         assert_eq!(memo.get(Key::lookup(&(fview, "sum"))), Some(&1));
@@ -293,6 +319,11 @@ fn composite_borrowed_lookups_allocate_nothing() {
         assert!(dynamic.contains(Key::lookup(&(&back, Some(&tail[..])))));
         assert!(!dynamic.contains(Key::lookup(&(&back, Some(&tail[..2])))));
         assert!(!dynamic.contains(Key::lookup(&(&back, None::<&[u32]>))));
+        assert!(nodes.contains(Key::lookup(&node_ref)));
+        assert!(!nodes.contains(Key::lookup(&NodeRef {
+            name: "pool",
+            ..node_ref
+        })));
     });
     assert_eq!(n, 0, "{n} allocations");
 }

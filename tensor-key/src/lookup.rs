@@ -81,6 +81,12 @@ use std::sync::Arc;
 /// let name = Name("ada".into());
 /// assert_eq!(name.as_key_ref().encoding(), name.encoding());
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no borrowed form for lookups",
+    label = "`{Self}` does not implement `KeyBorrow`",
+    note = "for a `#[derive(FrozenKey)]` type, add `#[frozen_key(borrowed)]` (or `borrowed = \"NameRef\"`) to generate one",
+    note = "for a type with a hand-written `FrozenKey` impl, implement `KeyBorrow` and `Lookup` (see the `KeyBorrow` documentation)"
+)]
 pub trait KeyBorrow: FrozenKey {
     /// The borrowed form: same encoding, same equality, no allocation to make.
     type Ref<'a>: FrozenKey + Clone
