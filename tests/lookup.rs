@@ -536,6 +536,16 @@ mod derived {
             None
         );
 
+        // A map keyed by the derived type itself (its own `Hash` and `Eq`).
+        let mut plain: HashMap<NodeKey, u8> = HashMap::new();
+        plain.insert(key.clone(), 2);
+        assert_eq!(plain.get(Key::lookup(&q)), Some(&2));
+        assert_eq!(
+            plain.get(Key::lookup(&NodeKeyRef { name: "conv2", ..q })),
+            None
+        );
+        assert_eq!(recorded(Key::<NodeKey>::lookup(&q)), recorded(&key));
+
         // Inside a tuple, by reference or by borrowed form.
         let mut pairs: HashSet<Key<(NodeKey, u32)>> = HashSet::new();
         pairs.insert(Key::new((key.clone(), 3)));

@@ -821,11 +821,29 @@ fn borrowed(
     let r = &names.reborrowed;
 
     // What the borrowed type's fields need: `Ty: KeyBorrow + 'a` (`Ty: 'a`
-    // for a `with` field), at the field's span.
+    // for a `with` field), at the field's span. Only for field types that
+    // mention a generic parameter: for the others rustc checks the field
+    // types themselves, and reports a missing `KeyBorrow` at the field.
+    let params: Vec<String> = input
+        .generics
+        .params
+        .iter()
+        .map(|p| match p {
+            GenericParam::Type(t) => t.ident.to_string(),
+            GenericParam::Const(c) => c.ident.to_string(),
+            GenericParam::Lifetime(l) => l.lifetime.to_string(),
+        })
+        .collect();
+    let generic = |ty: &syn::Type| {
+        let mut used = Used::default();
+        used.visit_type(ty);
+        used.0.iter().any(|u| params.contains(u))
+    };
     let field_bounds = |lifetime: Option<&Lifetime>| -> Vec<WherePredicate> {
         input
             .keyed_fields()
             .into_iter()
+            .filter(|f| generic(f.ty))
             .filter_map(|f| {
                 let ty = f.ty;
                 match (f.attrs.with.is_some(), lifetime) {
@@ -1053,6 +1071,23 @@ fn borrowed(
             impl #ref_impl_generics ::core::marker::Copy for #name #ref_ty_generics #copy_where {}
         }
     });
+    // Maps keyed by the type itself (its own `Hash` and `Eq`, which agree with
+    // `Lookup`'s) take `Key::lookup` queries too.
+    let borrow = (!input.attrs.no_eq_hash).then(|| {
+        let generics = with_lifetime(&owned_generics, &lt_b, [parse_quote!(#key_ty: #lt_b)]);
+        let (impl_generics, _, where_clause) = generics.split_for_impl();
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics ::core::borrow::Borrow<dyn #krate::Lookup<#key_ty> + #lt_b>
+                for #key_ty #where_clause
+            {
+                #[inline]
+                fn borrow(&self) -> &(dyn #krate::Lookup<#key_ty> + #lt_b) {
+                    self
+                }
+            }
+        }
+    });
     let floats_used = quote!(#floats);
     let impls = quote! {
         #[automatically_derived]
@@ -1122,6 +1157,8 @@ fn borrowed(
                 <#key_ty as #krate::KeyBorrow>::reborrow(self)
             }
         }
+
+        #borrow
     };
     let type_def = quote! {
         #[doc = #type_doc]

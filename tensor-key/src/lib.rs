@@ -33,12 +33,35 @@
 //!   way to key a map; each lookup hashes the whole value.
 //! * [`FrozenTensor<A, D>`] is an immutable, shared tensor that hashes once and
 //!   caches the result, so re-hashing is O(1). Use it for big tensors that are
-//!   looked up again and again. Maps keyed by it, or by `Key<Array…>`, can be
-//!   queried with a borrowed view of any layout through [`TensorQuery`], without
-//!   copying.
+//!   looked up again and again. Maps keyed by it can be queried with a borrowed
+//!   view of any layout through [`TensorQuery`], without copying.
 //! * `#[derive(FrozenKey)]` (feature `derive`, on by default) makes your own
 //!   struct or enum a key with `Hash`, `Eq` and `digest()`, with attributes to skip
 //!   fields or choose the float policy per field. See [`macro@FrozenKey`].
+//!
+//! # Looking up with borrowed data
+//!
+//! A map keyed by `Key<T>` owns its keys; a lookup should not have to.
+//! [`Key::lookup`] takes what the caller holds, views for arrays, `&str` for
+//! `String`, slices for `Vec`, and tuples and options of these, and gives the
+//! borrowed key that `get`, `get_mut`, `contains_key`, `remove` (and
+//! `HashSet::contains`) accept: same hash as the owned key, exact canonical
+//! equality, no clone, no allocation.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use ndarray::{array, Array2};
+//! use tensor_key::Key;
+//!
+//! let mut memo: HashMap<Key<(Array2<f32>, String)>, f32> = HashMap::new();
+//! let x = array![[1.0f32, 2.0], [3.0, 4.0]];
+//! memo.insert(Key::new((x.clone(), "sum".to_string())), 10.0);
+//! assert_eq!(memo.get(Key::lookup(&(x.view(), "sum"))), Some(&10.0));
+//! ```
+//!
+//! Every key type's borrowed form is its [`KeyBorrow::Ref`] ([`TensorKeyRef`]
+//! for arrays); the queries each accepts are the implementors of [`Lookup`].
+//! Derived types get a borrowed form with `#[frozen_key(borrowed)]`.
 //!
 //! # Canonical or bitwise floats
 //!
