@@ -148,6 +148,10 @@ pub trait KeyBorrow: FrozenKey {
 /// Implemented for the key types themselves, their borrowed forms, and the
 /// query types listed on [`KeyBorrow`]; a derived type gets impls from
 /// `#[frozen_key(borrowed = "NameRef")]`.
+///
+/// `hashbrown` and `indexmap` maps and sets keyed by `Key<T>` accept the same
+/// queries: their `Equivalent` trait is implemented for every `Q` that the key
+/// `Borrow`s as, so no feature is needed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot look up keys of type `{T}`",
     label = "not a borrowed form of `{T}`",
