@@ -627,3 +627,35 @@ mod derived {
         );
     }
 }
+
+#[test]
+fn borrowed_forms_debug_like_derive_debug() {
+    use derived::{NodeKeyRef, PairRef, ShapeRef};
+    let w = array![[1.0f32]];
+    let q = NodeKeyRef {
+        weights: w.as_key_ref(),
+        name: "n",
+        bias: None,
+    };
+    assert_eq!(
+        format!("{q:?}"),
+        "NodeKeyRef { weights: TensorKeyRef { shape: [1, 1], .. }, name: \"n\", bias: None }"
+    );
+    let d = ArrayD::<u16>::zeros(IxDyn(&[0]));
+    assert_eq!(
+        format!("{:?}", PairRef(d.as_key_ref(), (1, "x"))),
+        "PairRef(TensorKeyRef { shape: [0], .. }, (1, \"x\"))"
+    );
+    assert_eq!(format!("{:?}", ShapeRef::Empty), "Empty");
+    let file = std::path::PathBuf::from("f");
+    assert_eq!(
+        format!(
+            "{:?}",
+            ShapeRef::Tagged {
+                values: &[1],
+                file: &file
+            }
+        ),
+        "Tagged { values: [1], file: \"f\" }"
+    );
+}

@@ -1063,14 +1063,38 @@ fn borrowed(
     let (on_ref_impl, _, on_ref_where) = on_ref_generics.split_for_impl();
 
     // `Copy` when every field's borrowed form is. Only for types without
-    // generic parameters: rustc's `Copy` check does not see the outlives
-    // bounds a field's borrowed form needs through a parameter.
+    // generic parameters: a bound on a field's borrowed form through a
+    // parameter (`<ArrayView2<'x, f32> as KeyBorrow>::Ref<'a>: Copy`) does
+    // not normalize in a where clause (rustc does not use the `'x: 'a` it
+    // needs there).
     let copy = input.generics.params.is_empty().then(|| {
         quote! {
             #[automatically_derived]
             impl #ref_impl_generics ::core::marker::Copy for #name #ref_ty_generics #copy_where {}
         }
     });
+    let debug_body = ref_debug(input, syn_input, name, names);
+    let mut debug_generics = with_lifetime(key_generics, &lt, field_bounds(Some(&lt)));
+    debug_generics.make_where_clause().predicates.extend(
+        copy_bounds
+            .iter()
+            .map(|ty| -> WherePredicate { parse_quote!(#ty: ::core::fmt::Debug) }),
+    );
+    let debug_where = debug_generics.where_clause.to_token_stream();
+    let state = &names.state;
+    // `Debug` when every field's borrowed form is; like `Copy`, only for types
+    // without generic parameters (the bounds would not normalize).
+    let debug = input.generics.params.is_empty().then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #ref_impl_generics ::core::fmt::Debug for #name #ref_ty_generics #debug_where {
+                fn fmt(&self, #state: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    #debug_body
+                }
+            }
+        }
+    });
+
     // Maps keyed by the type itself (its own `Hash` and `Eq`, which agree with
     // `Lookup`'s) take `Key::lookup` queries too.
     let borrow = (!input.attrs.no_eq_hash).then(|| {
@@ -1117,6 +1141,8 @@ fn borrowed(
         }
 
         #copy
+
+        #debug
 
         #[automatically_derived]
         impl #impl_generics #krate::KeyBorrow for #key_ty #owned_where {
@@ -1165,4 +1191,58 @@ fn borrowed(
         #type_def
     };
     (type_def, impls)
+}
+
+/// The body of the borrowed form's `Debug::fmt`, in the style of
+/// `#[derive(Debug)]`, writing to `names.state`.
+fn ref_debug(
+    input: &Input<'_>,
+    syn_input: &DeriveInput,
+    name: &Ident,
+    names: &Names,
+) -> TokenStream {
+    let state = &names.state;
+    let one = |label: String, fields: &[RefField<'_, '_>], named: bool, values: &[TokenStream]| {
+        if named {
+            let entries = fields.iter().zip(values).map(|(f, v)| {
+                let key = f.member.to_token_stream().to_string();
+                quote!(.field(#key, #v))
+            });
+            quote!(::core::fmt::Formatter::debug_struct(#state, #label) #(#entries)* .finish())
+        } else if fields.is_empty() {
+            quote!(::core::fmt::Formatter::write_str(#state, #label))
+        } else {
+            quote!(::core::fmt::Formatter::debug_tuple(#state, #label) #(.field(#values))* .finish())
+        }
+    };
+    match (&input.body, &syn_input.data) {
+        (Body::Struct(fields), Data::Struct(data)) => {
+            let (fields, named) = ref_fields(fields, Some(&data.fields));
+            let values: Vec<TokenStream> = fields
+                .iter()
+                .map(|f| {
+                    let m = &f.member;
+                    quote!(&self.#m)
+                })
+                .collect();
+            one(name.to_string(), &fields, named, &values)
+        }
+        (Body::Enum(variants), _) => {
+            let arms = variants.iter().map(|v| {
+                let (fields, named) = ref_fields(&v.fields, None);
+                let vident = v.ident;
+                let pat = ref_pattern(&quote!(Self::#vident), &fields, &names.a);
+                let values: Vec<TokenStream> = names
+                    .a
+                    .iter()
+                    .take(fields.len())
+                    .map(ToTokens::to_token_stream)
+                    .collect();
+                let body = one(vident.to_string(), &fields, named, &values);
+                quote!(#pat => #body,)
+            });
+            quote!(match self { #(#arms)* })
+        }
+        _ => TokenStream::new(),
+    }
 }
