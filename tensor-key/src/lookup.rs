@@ -41,6 +41,7 @@ use std::sync::Arc;
 /// | scalars (`bool`, `char`, integers, floats, complex), `()` | `Self` | the value, or a reference to it |
 /// | `[T; N]`, `VecDeque<T>`, `BTreeMap<K, V>`, `BTreeSet<T>` | `&'a Self` | the value, or a reference to it |
 /// | `FrozenTensor<A, D>` | [`TensorKeyRef<'a, A>`] | as for arrays |
+/// | nalgebra matrix (feature `nalgebra`) | [`TensorKeyRef<'a, A>`] | any matrix or read-only view of the same elements, `&` of one, an ndarray array or view of the same shape (and a matrix looks up an ndarray key) |
 /// | `#[derive(FrozenKey)]` type with `#[frozen_key(borrowed = "NameRef")]` | the generated `NameRef<'a>` | `NameRef`, the type itself, `&` of it |
 ///
 /// ```
@@ -286,9 +287,9 @@ impl<T: KeyBorrow, Q: Lookup<T> + ?Sized> Lookup<Key<T>> for &Q {
 // ---------------------------------------------------------------------------
 // Tensors
 
-/// The borrowed form of an ndarray array (and of a [`FrozenTensor`]): the
-/// elements' memory, extents and strides, borrowed without copying and without
-/// allocating at any rank. It encodes, hashes and compares exactly like the
+/// The borrowed form of an ndarray array (and of a [`FrozenTensor`] and, with
+/// feature `nalgebra`, of a nalgebra matrix): the elements' memory, extents
+/// and strides, borrowed without copying and without allocating at any rank. It encodes, hashes and compares exactly like the
 /// array it was made from.
 ///
 /// Make one with [`KeyBorrow::as_key_ref`] or `From<&ArrayBase>`; lookups make
@@ -306,7 +307,20 @@ impl<T: KeyBorrow, Q: Lookup<T> + ?Sized> Lookup<Key<T>> for &Q {
 /// assert!(TensorKeyRef::from(&a).key_eq(&a.as_key_ref()));
 /// ```
 pub struct TensorKeyRef<'a, A> {
-    tensor: TensorRef<'a, A>,
+    repr: Repr<'a, A>,
+}
+
+enum Repr<'a, A> {
+    /// An ndarray array: its own shape and strides, borrowed.
+    Array(TensorRef<'a, A>),
+    /// A nalgebra matrix, whose shape and strides are computed, so held here.
+    #[cfg(feature = "nalgebra")]
+    Matrix {
+        ptr: *const A,
+        shape: [usize; 2],
+        strides: [isize; 2],
+        _elements: std::marker::PhantomData<&'a A>,
+    },
 }
 
 impl<A> Clone for TensorKeyRef<'_, A> {
@@ -315,6 +329,12 @@ impl<A> Clone for TensorKeyRef<'_, A> {
     }
 }
 impl<A> Copy for TensorKeyRef<'_, A> {}
+impl<A> Clone for Repr<'_, A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<A> Copy for Repr<'_, A> {}
 
 // SAFETY: a `TensorKeyRef<'a, A>` only reads `A`s borrowed for `'a`, like
 // `&'a [A]`, which is `Send` and `Sync` when `A: Sync`.
@@ -322,7 +342,7 @@ unsafe impl<A: Sync> Send for TensorKeyRef<'_, A> {}
 // SAFETY: as above.
 unsafe impl<A: Sync> Sync for TensorKeyRef<'_, A> {}
 
-impl<'a, A> TensorKeyRef<'a, A> {
+impl<A> TensorKeyRef<'_, A> {
     /// The extents.
     ///
     /// ```
@@ -331,8 +351,31 @@ impl<'a, A> TensorKeyRef<'a, A> {
     /// let a = Array3::<f64>::zeros((2, 3, 4));
     /// assert_eq!(TensorKeyRef::from(&a).shape(), &[2, 3, 4]);
     /// ```
-    pub fn shape(&self) -> &'a [usize] {
-        self.tensor.shape()
+    pub fn shape(&self) -> &[usize] {
+        match &self.repr {
+            Repr::Array(t) => t.shape(),
+            #[cfg(feature = "nalgebra")]
+            Repr::Matrix { shape, .. } => shape,
+        }
+    }
+
+    /// Runs `f` on the elements as the kernels see them.
+    #[inline]
+    fn with_tensor<R>(&self, f: impl FnOnce(TensorRef<'_, A>) -> R) -> R {
+        match &self.repr {
+            Repr::Array(t) => f(*t),
+            #[cfg(feature = "nalgebra")]
+            Repr::Matrix {
+                ptr,
+                shape,
+                strides,
+                ..
+            } => {
+                // SAFETY: built by `of_matrix` from a matrix borrowed for `'a`,
+                // which outlives this borrow of `self`: see there.
+                f(unsafe { TensorRef::from_raw(*ptr, shape, strides) })
+            }
+        }
     }
 }
 
@@ -342,7 +385,7 @@ impl<'a, A, S: KeyStorage<Elem = A>, D: Dimension> From<&'a ArrayBase<S, D>>
     #[inline]
     fn from(array: &'a ArrayBase<S, D>) -> Self {
         TensorKeyRef {
-            tensor: TensorRef::of_array(array),
+            repr: Repr::Array(TensorRef::of_array(array)),
         }
     }
 }
@@ -360,11 +403,11 @@ impl<A> fmt::Debug for TensorKeyRef<'_, A> {
 impl<A: FrozenKey> FrozenKey for TensorKeyRef<'_, A> {
     #[inline]
     fn encode(&self, enc: &mut Encoder<'_>) {
-        self.tensor.encode(enc);
+        self.with_tensor(|t| t.encode(enc));
     }
     #[inline]
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
-        self.tensor.key_eq_with(&other.tensor, floats)
+        self.with_tensor(|a| other.with_tensor(|b| a.key_eq_with(&b, floats)))
     }
     #[inline]
     fn __element_block(count: usize, enc: &mut Encoder<'_>, i: Internal) {
@@ -372,7 +415,7 @@ impl<A: FrozenKey> FrozenKey for TensorKeyRef<'_, A> {
     }
     #[inline]
     fn __encode_element(&self, enc: &mut Encoder<'_>, i: Internal) {
-        self.tensor.__encode_element(enc, i);
+        self.with_tensor(|t| t.__encode_element(enc, i));
     }
 }
 
@@ -770,4 +813,105 @@ pointer_lookup! {
     [T: KeyBorrow + ?Sized] Rc<T> => T, Rc;
     [T: KeyBorrow + ?Sized] Arc<T> => T, Arc;
     ['k, T: KeyBorrow + ToOwned + ?Sized] Cow<'k, T> => T;
+}
+
+// ---------------------------------------------------------------------------
+// nalgebra matrices: the same borrowed form as arrays, so each looks the
+// other up (they share encodings).
+
+#[cfg(feature = "nalgebra")]
+mod matrices {
+    use super::{KeyBorrow, Lookup, Repr, TensorKeyRef};
+    use crate::{FrozenKey, FrozenTensor, KeyStorage, MatrixKeyStorage};
+    use nalgebra::{Dim, Matrix};
+    use ndarray::{ArrayBase, Dimension};
+    use std::marker::PhantomData;
+
+    impl<'a, T> TensorKeyRef<'a, T> {
+        /// The matrix as a rank-2 tensor of shape `(nrows, ncols)`.
+        fn of_matrix<R: Dim, C: Dim, S: MatrixKeyStorage<T, R, C>>(
+            m: &'a Matrix<T, R, C, S>,
+        ) -> Self {
+            let (rows, cols) = m.shape();
+            let (row_stride, col_stride) = m.strides();
+            // nalgebra strides are in elements and never exceed the storage.
+            // `MatrixKeyStorage` is implemented only for nalgebra's owned
+            // storage and read-only views, whose `RawStorage` contract (an
+            // unsafe trait) places element `(i, j)` at
+            // `ptr + i * row_stride + j * col_stride` for `i < rows`,
+            // `j < cols`, initialized and borrowed as long as `m` (for `'a`);
+            // the element count fits the allocation, so it is at most
+            // `isize::MAX`. That is `TensorRef::from_raw`'s contract, which
+            // `with_tensor` relies on.
+            TensorKeyRef {
+                repr: Repr::Matrix {
+                    ptr: m.data.ptr(),
+                    shape: [rows, cols],
+                    strides: [row_stride as isize, col_stride as isize],
+                    _elements: PhantomData,
+                },
+            }
+        }
+    }
+
+    impl<'a, T, R: Dim, C: Dim, S: MatrixKeyStorage<T, R, C>> From<&'a Matrix<T, R, C, S>>
+        for TensorKeyRef<'a, T>
+    {
+        #[inline]
+        fn from(m: &'a Matrix<T, R, C, S>) -> Self {
+            TensorKeyRef::of_matrix(m)
+        }
+    }
+
+    impl<T: FrozenKey, R: Dim, C: Dim, S: MatrixKeyStorage<T, R, C>> KeyBorrow for Matrix<T, R, C, S> {
+        type Ref<'a>
+            = TensorKeyRef<'a, T>
+        where
+            Self: 'a;
+        #[inline]
+        fn as_key_ref(&self) -> TensorKeyRef<'_, T> {
+            TensorKeyRef::of_matrix(self)
+        }
+        #[inline]
+        fn reborrow<'s, 'l: 's>(r: &'s TensorKeyRef<'l, T>) -> TensorKeyRef<'s, T>
+        where
+            Self: 'l,
+        {
+            *r
+        }
+    }
+
+    /// Lookups of the tensor key type `$key` by matrices of any storage and
+    /// shape type, and references to them.
+    macro_rules! by_matrices {
+        ($([$($gen:tt)*] $key:ty;)*) => {$(
+            impl<$($gen)*, R2: Dim, C2: Dim, S2: MatrixKeyStorage<T, R2, C2>> Lookup<$key>
+                for Matrix<T, R2, C2, S2>
+            {
+                #[inline]
+                fn key_ref(&self) -> TensorKeyRef<'_, T> {
+                    TensorKeyRef::of_matrix(self)
+                }
+            }
+            impl<$($gen)*, R2: Dim, C2: Dim, S2: MatrixKeyStorage<T, R2, C2>> Lookup<$key>
+                for &Matrix<T, R2, C2, S2>
+            {
+                #[inline]
+                fn key_ref(&self) -> TensorKeyRef<'_, T> {
+                    TensorKeyRef::of_matrix(*self)
+                }
+            }
+        )*};
+    }
+
+    by_matrices! {
+        [T: FrozenKey, R: Dim, C: Dim, S: MatrixKeyStorage<T, R, C>] Matrix<T, R, C, S>;
+        [T: FrozenKey, S: KeyStorage<Elem = T>, D: Dimension] ArrayBase<S, D>;
+        [T: FrozenKey, D: Dimension] FrozenTensor<T, D>;
+    }
+
+    // Matrix keys looked up by arrays, frozen tensors and `TensorKeyRef`s.
+    tensor_lookups! {
+        [A: FrozenKey, R: Dim, C: Dim, S: MatrixKeyStorage<A, R, C>] Matrix<A, R, C, S>;
+    }
 }
