@@ -659,3 +659,24 @@ fn borrowed_forms_debug_like_derive_debug() {
         "Tagged { values: [1], file: \"f\" }"
     );
 }
+
+#[test]
+fn frozen_tensors_inside_keys_and_debug_of_queries() {
+    use ndarray::Ix2;
+    use tensor_key::{Freeze, FrozenTensor};
+    let a = array![[1.5f32, -0.0], [f32::NAN, 2.0]];
+    let mut set: HashSet<Key<(FrozenTensor<f32, Ix2>, u8)>> = HashSet::new();
+    set.insert(Key::new((a.view().freeze(), 1)));
+    let f = fortran(&a);
+    assert!(set.contains(Key::lookup(&(f.view(), 1u8))));
+    assert!(set.contains(Key::lookup(&(a.view().freeze(), 1u8))));
+    assert!(!set.contains(Key::lookup(&(a.t(), 1u8))));
+    assert_same_key(&(a.view().freeze(), 1u8), &(f.view(), 1u8));
+
+    let q = (a.view(), "sum");
+    let shown = format!("{:?}", Key::<(Array2<f32>, String)>::lookup(&q));
+    assert_eq!(
+        shown,
+        "Lookup((TensorKeyRef { shape: [2, 2], .. }, \"sum\"))"
+    );
+}

@@ -1050,11 +1050,7 @@ fn borrowed(
     let ref_anon = ref_of(&Lifetime::new("'_", Span::call_site()));
 
     // `Lookup` on `&Key` and on the borrowed form itself (with `'tk_b`).
-    let with_b = |extra: Vec<WherePredicate>| {
-        let mut g = with_lifetime(&owned_generics, &lt_b, extra);
-        let _ = &mut g;
-        g
-    };
+    let with_b = |extra: Vec<WherePredicate>| with_lifetime(&owned_generics, &lt_b, extra);
     let by_ref_generics = with_b(Vec::new());
     let (by_ref_impl, _, by_ref_where) = by_ref_generics.split_for_impl();
     let mut on_ref_preds = field_bounds(Some(&lt_b));
