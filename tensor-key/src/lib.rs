@@ -30,7 +30,8 @@
 //!
 //! * [`Key<T>`] wraps any key value, such as `Key<Array2<f32>>` or
 //!   `Key<(Array2<f32>, u32, String)>`, and makes it `Hash + Eq`. It is the quick
-//!   way to key a map; each lookup hashes the whole value.
+//!   way to key a map; each lookup hashes the whole value, and takes borrowed
+//!   data (views, `&str`, slices) through [`Key::lookup`].
 //! * [`FrozenTensor<A, D>`] is an immutable, shared tensor that hashes once and
 //!   caches the result, so re-hashing is O(1). Use it for big tensors that are
 //!   looked up again and again. Maps keyed by it can be queried with a borrowed
