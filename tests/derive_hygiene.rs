@@ -5,7 +5,8 @@
 //! which a binding pattern or a generic parameter list would clash with) every
 //! local, binding and generic parameter the expansion introduces. `cargo clippy
 //! --all-targets` lints this file; `tests/ui/pass/hygiene.rs` is the same check
-//! for plain `rustc` under trybuild.
+//! for plain `rustc` under trybuild. Most types also ask for a borrowed form
+//! (`#[frozen_key(borrowed)]`), whose type and impls must be as hygienic.
 #![no_implicit_prelude]
 #![deny(warnings, clippy::pedantic)]
 #![allow(dead_code, non_camel_case_types, non_upper_case_globals)]
@@ -68,6 +69,8 @@ static tk_b2: p::u8 = 0;
 // The helpers asserting `Immutable` and `FrozenKey` of field types.
 const tk_immutable: p::u8 = 0;
 static tk_key_field: p::u8 = 0;
+// The parameter of a borrowed form's `reborrow`.
+const tk_r: p::u8 = 0;
 // Unit structs are constants in patterns too.
 struct TkHasher;
 struct H;
@@ -77,6 +80,7 @@ struct T;
 struct Unit;
 
 #[derive(::tensor_key::FrozenKey)]
+#[frozen_key(borrowed)]
 struct Tuple(
     p::u8,
     #[frozen_key(skip)] PhantomData<p::u8>,
@@ -84,6 +88,7 @@ struct Tuple(
 );
 
 #[derive(::tensor_key::FrozenKey)]
+#[frozen_key(borrowed)]
 struct Named<'a, T: ?::core::marker::Sized, const N: p::usize>
 where
     T: ::std::fmt::Debug,
@@ -102,6 +107,7 @@ where
 }
 
 #[derive(::tensor_key::FrozenKey)]
+#[frozen_key(borrowed)]
 enum Shape<T> {
     Empty,
     One(T),
@@ -137,9 +143,20 @@ struct Generics<
 }
 
 #[derive(::tensor_key::FrozenKey)]
+#[frozen_key(borrowed)]
 enum GenericEnum<TkHasher, const tk_a0: p::usize, const tk_b0: p::usize> {
     A(TkHasher, [p::u8; tk_a0]),
     B { x: [p::u8; tk_b0] },
+}
+
+// The lifetimes a borrowed form introduces, as the input's own parameters.
+#[derive(::tensor_key::FrozenKey)]
+#[frozen_key(borrowed)]
+struct BorrowedGenerics<'a, 'tk_b, 'tk_s, 'tk_l, TkHasher, const tk_r: p::usize> {
+    a: &'a TkHasher,
+    b: &'tk_b p::str,
+    s: &'tk_s [p::u8; tk_r],
+    l: ::std::option::Option<&'tk_l p::u8>,
 }
 
 mod by_value {
@@ -156,6 +173,7 @@ mod by_value {
 }
 
 #[derive(::tensor_key::FrozenKey)]
+#[frozen_key(borrowed)]
 enum WithFields {
     A(
         #[frozen_key(with = "by_value")] ::std::time::Duration,
@@ -168,6 +186,7 @@ enum WithFields {
 }
 
 #[derive(::tensor_key::FrozenKey)]
+#[frozen_key(borrowed)]
 enum Single {
     Only(p::u8),
 }
@@ -205,6 +224,25 @@ fn check() {
         &NoStd { x: 1 },
         &NoStd { x: 1 }
     ));
+    // Borrowed forms encode like their keys.
+    let owned = Shape::Named {
+        x: ::std::vec![1u8],
+        note: 0,
+        y: (1, 2, 3, 4),
+    };
+    let borrowed: ShapeRef<'_, p::u8> = ShapeRef::Named {
+        x: &[1u8],
+        y: (1, 2, 3, 4),
+    };
+    ::std::assert_eq!(
+        ::tensor_key::FrozenKey::encoding(&borrowed),
+        ::tensor_key::FrozenKey::encoding(&owned)
+    );
+    let tuple = Tuple(1, PhantomData, ::std::borrow::ToOwned::to_owned("s"));
+    ::std::assert_eq!(
+        ::tensor_key::FrozenKey::encoding(&TupleRef(1, "s")),
+        ::tensor_key::FrozenKey::encoding(&tuple)
+    );
 }
 
 #[test]

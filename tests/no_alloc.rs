@@ -261,9 +261,86 @@ fn dynamic_rank_lookups_allocate_nothing() {
             let query = TensorQuery::new(view.clone());
             let n = allocations_during(|| {
                 assert!(frozen.contains(query.as_key()));
-                assert_eq!(keyed.get(query.as_array_key()), Some(&1));
+                assert_eq!(keyed.get(Key::lookup(&view)), Some(&1));
             });
             assert_eq!(n, 0, "rank {rank}, {family}: {n} allocations");
         });
     }
+}
+
+/// A derived key with a borrowed form (`NodeRef`).
+#[derive(tensor_key::FrozenKey)]
+#[frozen_key(borrowed)]
+struct Node {
+    weights: Array2<f32>,
+    shape: ArrayD<u16>,
+    name: String,
+    tags: Vec<u8>,
+}
+
+/// Borrowed lookups of composite keys (`Key::lookup`) allocate nothing: a tuple
+/// of a transposed 2-d view and a `&str`, a dynamic-rank view of rank 6 in
+/// another layout, options of slices, and a derived key's borrowed form,
+/// against keys that own everything.
+#[test]
+#[allow(clippy::type_complexity)]
+fn composite_borrowed_lookups_allocate_nothing() {
+    use ndarray::ArrayView2;
+    use std::collections::{HashMap, HashSet};
+    use tensor_key::{Key, KeyBorrow};
+
+    let a = Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as f32 - 3.5);
+    let fortran = {
+        let mut f = Array2::<f32>::zeros((5, 7).f());
+        f.assign(&a);
+        f
+    };
+    let mut memo: HashMap<Key<(Array2<f32>, String)>, u32> = HashMap::new();
+    memo.insert(Key::new((a.clone(), "sum".to_owned())), 1);
+    memo.insert(Key::new((a.t().to_owned(), "sum".to_owned())), 2);
+
+    let shape = [2usize, 1, 3, 2, 1, 2];
+    let d = ArrayD::from_shape_fn(IxDyn(&shape), |i| i.slice().iter().sum::<usize>() as u16);
+    let mut reversed = d.clone();
+    reversed.invert_axis(ndarray::Axis(0));
+    let reversed = reversed.as_standard_layout().into_owned();
+    let mut dynamic: HashSet<Key<(ArrayD<u16>, Option<Vec<u32>>)>> = HashSet::new();
+    dynamic.insert(Key::new((d.clone(), Some(vec![1, 2, 3]))));
+
+    // Views made outside the counted region: making an `IxDyn` view of rank
+    // above 4 allocates (ndarray copies the shape); the lookup must not.
+    let fview: ArrayView2<'_, f32> = fortran.view();
+    let mut back = reversed.view();
+    back.invert_axis(ndarray::Axis(0));
+    let tail = [1u32, 2, 3];
+    let mut nodes: HashSet<Key<Node>> = HashSet::new();
+    let node = Node {
+        weights: a.clone(),
+        shape: d.clone(),
+        name: "conv".to_owned(),
+        tags: vec![3, 4],
+    };
+    nodes.insert(Key::new(node));
+    let node_ref = NodeRef {
+        weights: fview.as_key_ref(),
+        shape: back.as_key_ref(),
+        name: "conv",
+        tags: &[3, 4],
+    };
+    // The rank-6 view goes in by reference: cloning it would allocate too.
+    let n = allocations_during(|| {
+        assert_eq!(memo.get(Key::lookup(&(fview, "sum"))), Some(&1));
+        assert_eq!(memo.get(Key::lookup(&(a.t(), "sum"))), Some(&2));
+        assert_eq!(memo.get(Key::lookup(&(fview, "max"))), None);
+        assert!(memo.contains_key(Key::lookup(&(&a, "sum"))));
+        assert!(dynamic.contains(Key::lookup(&(&back, Some(&tail[..])))));
+        assert!(!dynamic.contains(Key::lookup(&(&back, Some(&tail[..2])))));
+        assert!(!dynamic.contains(Key::lookup(&(&back, None::<&[u32]>))));
+        assert!(nodes.contains(Key::lookup(&node_ref)));
+        assert!(!nodes.contains(Key::lookup(&NodeRef {
+            name: "pool",
+            ..node_ref
+        })));
+    });
+    assert_eq!(n, 0, "{n} allocations");
 }

@@ -3,7 +3,7 @@
 use proc_macro2::Span;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, LitStr, Path, Token, WherePredicate};
+use syn::{Attribute, Ident, LitStr, Path, Token, WherePredicate};
 
 /// Collects errors so that every problem in the input is reported at once.
 #[derive(Default)]
@@ -37,6 +37,10 @@ pub(crate) struct Container {
     pub(crate) bound: Option<Punctuated<WherePredicate, Token![,]>>,
     /// `no_eq_hash`: do not implement `Hash`, `PartialEq` and `Eq`.
     pub(crate) no_eq_hash: bool,
+    /// `borrowed` or `borrowed = "NameRef"`: also generate the borrowed form
+    /// `NameRef<'a>` and the `KeyBorrow`/`Lookup` impls. `Some(None)` for the
+    /// default name (the type's name followed by `Ref`).
+    pub(crate) borrowed: Option<Option<Ident>>,
     /// `Hash`, `PartialEq` or `Eq` named by a `#[derive(...)]` after this one
     /// (reported unless `no_eq_hash`); the fallback impls leave them out.
     pub(crate) derived_elsewhere: Vec<&'static str>,
@@ -65,6 +69,7 @@ enum Item {
     Crate(Path),
     Bound(Punctuated<WherePredicate, Token![,]>),
     NoEqHash,
+    Borrowed(Option<Ident>),
     Skip,
     Float(Float),
     With(Path),
@@ -76,6 +81,7 @@ impl Item {
             Item::Crate(_) => "crate",
             Item::Bound(_) => "bound",
             Item::NoEqHash => "no_eq_hash",
+            Item::Borrowed(_) => "borrowed",
             Item::Skip => "skip",
             Item::Float(_) => "float",
             Item::With(_) => "with",
@@ -84,13 +90,16 @@ impl Item {
 
     fn place(&self) -> Place {
         match self {
-            Item::Crate(_) | Item::Bound(_) | Item::NoEqHash => Place::Container,
+            Item::Crate(_) | Item::Bound(_) | Item::NoEqHash | Item::Borrowed(_) => {
+                Place::Container
+            }
             Item::Skip | Item::Float(_) | Item::With(_) => Place::Field,
         }
     }
 }
 
-const CONTAINER_OPTIONS: &str = "`crate = \"...\"`, `bound = \"...\"`, `no_eq_hash`";
+const CONTAINER_OPTIONS: &str =
+    "`crate = \"...\"`, `bound = \"...\"`, `no_eq_hash`, `borrowed = \"...\"`";
 const FIELD_OPTIONS: &str = "`skip`, `float = \"...\"`, `with = \"...\"`";
 
 /// Parses every `#[frozen_key(...)]` in `attrs` and hands each well-formed
@@ -126,6 +135,12 @@ fn parse(
                     Punctuated::parse_terminated,
                 )?),
                 "no_eq_hash" => Item::NoEqHash,
+                "borrowed" if meta.input.peek(Token![=]) => Item::Borrowed(Some(parse_lit(
+                    &string(&meta, &name)?,
+                    "the name of the borrowed type, such as \"NodeKeyRef\"",
+                    syn::parse::Parse::parse,
+                )?)),
+                "borrowed" => Item::Borrowed(None),
                 "skip" => Item::Skip,
                 "float" => {
                     let lit = string(&meta, &name)?;
@@ -163,7 +178,7 @@ fn parse(
                     )));
                 }
             };
-            if matches!(item, Item::NoEqHash | Item::Skip)
+            if matches!(item, Item::NoEqHash | Item::Skip | Item::Borrowed(None))
                 && !meta.input.is_empty()
                 && !meta.input.peek(Token![,])
             {
@@ -236,6 +251,7 @@ impl Container {
             krate: None,
             bound: None,
             no_eq_hash: false,
+            borrowed: None,
             derived_elsewhere: Vec::new(),
         };
         let mut seen = Vec::new();
@@ -249,6 +265,7 @@ impl Container {
                 Item::Crate(path) => out.krate = Some(path),
                 Item::Bound(bound) => out.bound = Some(bound),
                 Item::NoEqHash => out.no_eq_hash = true,
+                Item::Borrowed(name) => out.borrowed = Some(name),
                 Item::Skip | Item::Float(_) | Item::With(_) => {}
             }
             Ok(())
@@ -336,7 +353,7 @@ impl Field {
                 Item::Skip => out.skip = true,
                 Item::Float(float) => out.float = Some(float),
                 Item::With(path) => out.with = Some(path),
-                Item::Crate(_) | Item::Bound(_) | Item::NoEqHash => {}
+                Item::Crate(_) | Item::Bound(_) | Item::NoEqHash | Item::Borrowed(_) => {}
             }
             Ok(())
         });

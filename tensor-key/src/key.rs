@@ -12,6 +12,11 @@ use std::ops::Deref;
 /// A `Key` gives read-only access only (`Deref`, `AsRef`, [`get`](Key::get));
 /// there is no way to mutate the value while it can be in a map.
 ///
+/// To look an entry up with borrowed data (a view instead of an array, `&str`
+/// instead of `String`, a slice instead of a `Vec`), without cloning, pass
+/// [`Key::lookup`]`(&query)` to `get`, `contains_key`, `remove`, ...: `Key<T>`
+/// implements `Borrow<dyn Lookup<T>>`, the borrowed form those methods accept.
+///
 /// ```
 /// use std::collections::HashMap;
 /// use ndarray::{array, Array2, ShapeBuilder};
@@ -24,6 +29,9 @@ use std::ops::Deref;
 /// let mut fortran = Array2::<f32>::zeros((2, 2).f());
 /// fortran.assign(&x);
 /// assert_eq!(cache.get(&Key::new((fortran, 7))), Some(&"seen"));
+///
+/// // The same lookup without building an owned key: a view of any layout.
+/// assert_eq!(cache.get(Key::lookup(&(x.t().t(), 7u32))), Some(&"seen"));
 /// ```
 #[derive(Clone, Copy, Default)]
 #[repr(transparent)]

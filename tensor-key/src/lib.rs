@@ -30,18 +30,42 @@
 //!
 //! * [`Key<T>`] wraps any key value, such as `Key<Array2<f32>>` or
 //!   `Key<(Array2<f32>, u32, String)>`, and makes it `Hash + Eq`. It is the quick
-//!   way to key a map; each lookup hashes the whole value.
+//!   way to key a map; each lookup hashes the whole value, and takes borrowed
+//!   data (views, `&str`, slices) through [`Key::lookup`].
 //! * [`FrozenTensor<A, D>`] is an immutable, shared tensor that hashes once and
 //!   caches the result, so re-hashing is O(1). Use it for big tensors that are
-//!   looked up again and again. Maps keyed by it, or by `Key<Array…>`, can be
-//!   queried with a borrowed view of any layout through [`TensorQuery`], without
-//!   copying.
+//!   looked up again and again. Maps keyed by it can be queried with a borrowed
+//!   view of any layout through [`TensorQuery`], without copying.
 //! * [`SmallTensor<A, N>`] stores a small tensor (up to `N` elements, rank up to
 //!   4) inline, with no heap pointer: the key for maps of many small tensors,
 //!   `Copy` when its elements are.
 //! * `#[derive(FrozenKey)]` (feature `derive`, on by default) makes your own
 //!   struct or enum a key with `Hash`, `Eq` and `digest()`, with attributes to skip
 //!   fields or choose the float policy per field. See [`macro@FrozenKey`].
+//!
+//! # Looking up with borrowed data
+//!
+//! A map keyed by `Key<T>` owns its keys; a lookup should not have to.
+//! [`Key::lookup`] takes what the caller holds, views for arrays, `&str` for
+//! `String`, slices for `Vec`, and tuples and options of these, and gives the
+//! borrowed key that `get`, `get_mut`, `contains_key`, `remove` (and
+//! `HashSet::contains`) accept: same hash as the owned key, exact canonical
+//! equality, no clone, no allocation.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use ndarray::{array, Array2};
+//! use tensor_key::Key;
+//!
+//! let mut memo: HashMap<Key<(Array2<f32>, String)>, f32> = HashMap::new();
+//! let x = array![[1.0f32, 2.0], [3.0, 4.0]];
+//! memo.insert(Key::new((x.clone(), "sum".to_string())), 10.0);
+//! assert_eq!(memo.get(Key::lookup(&(x.view(), "sum"))), Some(&10.0));
+//! ```
+//!
+//! Every key type's borrowed form is its [`KeyBorrow::Ref`] ([`TensorKeyRef`]
+//! for arrays); the queries each accepts are the implementors of [`Lookup`].
+//! Derived types get a borrowed form with `#[frozen_key(borrowed)]`.
 //!
 //! # Canonical or bitwise floats
 //!
@@ -149,6 +173,7 @@ mod impls;
 #[allow(missing_debug_implementations)]
 mod kernels;
 mod key;
+mod lookup;
 #[cfg(feature = "nalgebra")]
 mod nalgebra_impls;
 mod policy;
@@ -169,11 +194,12 @@ pub use immutable::__private;
 pub use immutable::Immutable;
 pub use impls::KeyStorage;
 pub use key::Key;
+pub use lookup::{KeyBorrow, Lookup, TensorKeyRef};
 #[cfg(feature = "nalgebra")]
 #[cfg_attr(docsrs, doc(cfg(feature = "nalgebra")))]
 pub use nalgebra_impls::MatrixKeyStorage;
 pub use policy::{Bitwise, FloatPolicy};
-pub use query::{ArrayLookup, TensorLookup, TensorQuery};
+pub use query::{TensorLookup, TensorQuery};
 pub use small::{SMALL_TENSOR_MAX_RANK, SmallTensor, SmallTensorError};
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]

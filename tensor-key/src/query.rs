@@ -1,10 +1,12 @@
-//! Zero-copy lookups: find a [`FrozenTensor`] or [`Key`] key in a map with a
-//! borrowed view of any layout.
+//! Zero-copy lookups in maps keyed by [`FrozenTensor`]: find an entry with a
+//! borrowed view of any layout. (Maps keyed by [`Key`] use [`Key::lookup`].)
 
+#[cfg(doc)]
+use crate::Key;
 use crate::fingerprint::fingerprint;
 use crate::kernels::strided::TensorRef;
-use crate::{FrozenKey, FrozenTensor, Key, KeyStorage};
-use ndarray::{ArrayBase, ArrayView, Dimension};
+use crate::{FrozenKey, FrozenTensor};
+use ndarray::{ArrayView, Dimension};
 use std::borrow::Borrow;
 use std::cell::OnceCell;
 use std::hash::{Hash, Hasher};
@@ -68,8 +70,9 @@ impl<'q, A: FrozenKey + 'q, D: Dimension + 'q> Borrow<dyn TensorLookup<A, D> + '
 /// * For `HashMap<FrozenTensor<A, D>, V>` and `HashSet<FrozenTensor<A, D>>`,
 ///   pass [`as_key`](TensorQuery::as_key) to `get`, `get_mut`, `contains_key`,
 ///   `remove`, `contains`. The view's fingerprint is computed once, on first use.
-/// * For maps keyed by `Key<Array<A, D>>`, pass
-///   [`as_array_key`](TensorQuery::as_array_key).
+/// * Maps keyed by [`Key`]`<T>` (`Key<Array2<f32>>`, `Key<(Array2<f32>, String)>`,
+///   ...) hash the full encoding instead of a fingerprint: query them with
+///   [`Key::lookup`], which takes the view directly (`Key::lookup(&view)`).
 ///
 /// ```
 /// use std::collections::{HashMap, HashSet};
@@ -109,25 +112,6 @@ impl<'a, A: FrozenKey, D: Dimension + 'a> TensorQuery<'a, A, D> {
     pub fn as_key(&self) -> &(dyn TensorLookup<A, D> + 'a) {
         self
     }
-
-    /// The query as the borrowed key type of maps keyed by
-    /// [`Key`]`<Array<A, D>>` (or any other `Key` of an ndarray array: `ArcArray`,
-    /// `ArrayView`, `CowArray`).
-    ///
-    /// ```
-    /// use std::collections::HashMap;
-    /// use ndarray::{array, Array2};
-    /// use tensor_key::{Key, TensorQuery};
-    ///
-    /// let mut map: HashMap<Key<Array2<f64>>, u8> = HashMap::new();
-    /// map.insert(Key::new(array![[1.0, 2.0], [3.0, 4.0]]), 7);
-    /// let stored_transposed = array![[1.0, 3.0], [2.0, 4.0]];
-    /// assert_eq!(map.get(TensorQuery::new(stored_transposed.t()).as_array_key()), Some(&7));
-    /// ```
-    #[must_use]
-    pub fn as_array_key(&self) -> &(dyn ArrayLookup<A, D> + 'a) {
-        self
-    }
 }
 
 /// Shows the view.
@@ -145,60 +129,5 @@ impl<A: FrozenKey, D: Dimension> TensorLookup<A, D> for TensorQuery<'_, A, D> {
     }
     fn lookup_fingerprint(&self) -> u64 {
         *self.fingerprint.get_or_init(|| fingerprint(&self.view))
-    }
-}
-
-/// A tensor as maps keyed by [`Key`]`<ArrayBase<_, D>>` see it.
-///
-/// `Key<Array<A, D>>` (and `Key` of the other array kinds) borrows as
-/// `dyn ArrayLookup<A, D>`, and so does a [`TensorQuery`]
-/// ([`as_array_key`](TensorQuery::as_array_key)): a map keyed by whole arrays
-/// can be queried with a view, without copying. Its hash is the key's full
-/// canonical hash, as for the `Key` itself. This trait is sealed.
-pub trait ArrayLookup<A, D: Dimension>: sealed::Sealed {
-    /// The elements.
-    #[doc(hidden)]
-    fn array_tensor(&self) -> TensorRef<'_, A>;
-}
-
-impl<A: FrozenKey, D: Dimension> ArrayLookup<A, D> for TensorQuery<'_, A, D> {
-    fn array_tensor(&self) -> TensorRef<'_, A> {
-        TensorRef::of_array(&self.view)
-    }
-}
-
-impl<S: KeyStorage, D: Dimension> sealed::Sealed for Key<ArrayBase<S, D>> {}
-
-impl<A: FrozenKey, S: KeyStorage<Elem = A>, D: Dimension> ArrayLookup<A, D>
-    for Key<ArrayBase<S, D>>
-{
-    fn array_tensor(&self) -> TensorRef<'_, A> {
-        TensorRef::of_array(self.get())
-    }
-}
-
-/// Hashes exactly like `Key<ArrayBase<_, D>>`'s `Hash`: the canonical encoding.
-impl<A: FrozenKey, D: Dimension> Hash for dyn ArrayLookup<A, D> + '_ {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.array_tensor().key_hash(state);
-    }
-}
-
-impl<A: FrozenKey, D: Dimension> PartialEq for dyn ArrayLookup<A, D> + '_ {
-    fn eq(&self, other: &Self) -> bool {
-        self.array_tensor().key_eq(&other.array_tensor())
-    }
-}
-
-impl<A: FrozenKey, D: Dimension> Eq for dyn ArrayLookup<A, D> + '_ {}
-
-impl<'q, A, S, D> Borrow<dyn ArrayLookup<A, D> + 'q> for Key<ArrayBase<S, D>>
-where
-    A: FrozenKey + 'q,
-    S: KeyStorage<Elem = A> + 'q,
-    D: Dimension + 'q,
-{
-    fn borrow(&self) -> &(dyn ArrayLookup<A, D> + 'q) {
-        self
     }
 }
