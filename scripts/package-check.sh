@@ -29,7 +29,12 @@ cargo publish --dry-run -p tensor-key-derive -p tensor-key "$@"
 
 step "the packaged tensor-key $version, unpacked: every test with every feature"
 for crate in tensor-key-derive tensor-key; do
-    tar -xzf "$target/package/$crate-$version.crate" -C "$tmp"
+    # Where the dry run leaves the package depends on cargo's version and on
+    # whether several packages were published together: take the newest.
+    file="$(ls -t "$target/package/tmp-crate/$crate-$version.crate" \
+        "$target/package/$crate-$version.crate" 2>/dev/null | head -n 1 || true)"
+    [[ -n "$file" ]] || { echo "no packaged $crate-$version.crate under $target/package" >&2; exit 1; }
+    tar -xzf "$file" -C "$tmp"
 done
 core="$tmp/tensor-key-$version"
 # The workspace's lock file pins the dependencies CI already tested with.
