@@ -3,7 +3,7 @@
 use crate::sink::{Sink, hex};
 use crate::{parse_floats, scalar, walk};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyTuple};
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
@@ -52,10 +52,16 @@ impl Key {
         self.hash
     }
 
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> Option<bool> {
-        let other = other.cast::<Key>().ok()?;
-        let other = other.get();
-        Some(self.hash == other.hash && self.encoding == other.encoding)
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> Py<PyAny> {
+        let py = other.py();
+        match other.cast::<Key>() {
+            Ok(other) => {
+                let other = other.get();
+                let eq = self.hash == other.hash && self.encoding == other.encoding;
+                PyBool::new(py, eq).to_owned().into_any().unbind()
+            }
+            Err(_) => py.NotImplemented(),
+        }
     }
 
     /// The SHA-256 digest, 64 hex digits: equal to `tensor_key.digest(value)`.
@@ -126,7 +132,7 @@ fn describe(e: &[u8]) -> String {
             let dims: Vec<String> = dims.iter().map(u64::to_string).collect();
             format!("tensor {elem} [{}]", dims.join(", "))
         }
-        Some(&t) if scalar::width(t & !0x08).is_some() => scalar::name(t).to_string(),
+        Some(&t) if scalar::width(scalar::canonical_tag(t)).is_some() => scalar::name(t).to_string(),
         Some(0x00) => "unit".into(),
         Some(0x20) => "str".into(),
         Some(0x30) => "None".into(),

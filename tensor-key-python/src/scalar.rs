@@ -51,9 +51,14 @@ pub(crate) fn tag_under(t: u8, bitwise: bool) -> u8 {
     if bitwise && is_float(t) { t | 0x08 } else { t }
 }
 
+/// The canonical tag of a bitwise float tag (`18`–`1D`); other tags unchanged.
+pub(crate) fn canonical_tag(t: u8) -> u8 {
+    if (0x18..=0x1D).contains(&t) { t & !0x08 } else { t }
+}
+
 /// The Rust name of a scalar tag, for messages and `repr`.
 pub(crate) fn name(t: u8) -> &'static str {
-    match t & !0x08 {
+    match canonical_tag(t) {
         tag::BOOL => "bool",
         tag::U8 => "u8",
         tag::U16 => "u16",
