@@ -6,7 +6,7 @@
 //! holding bytes other than 0 and 1), made by numpy and then read the same way.
 
 use crate::scalar::{self, Elem, Visit, tag};
-use crate::sink::{SkipSink, Sink, emit, put_len};
+use crate::sink::{Sink, SkipSink, emit, put_len};
 use ndarray::{ArrayView, Axis, IxDyn, ShapeBuilder, Slice};
 use numpy::{PyArrayDescr, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::PyTypeError;
@@ -47,7 +47,9 @@ pub(crate) fn element_tag(descr: &Bound<'_, PyArrayDescr>) -> PyResult<u8> {
         PyTypeError::new_err(format!(
             "numpy dtype {} has no tensor-key element type; supported: bool, int8..int64, \
              uint8..uint64, float16, bfloat16 (ml_dtypes), float32, float64, complex64, complex128",
-            descr.repr().map_or_else(|_| "?".to_string(), |r| r.to_string())
+            descr
+                .repr()
+                .map_or_else(|_| "?".to_string(), |r| r.to_string())
         ))
     })
 }
@@ -182,7 +184,16 @@ fn bools_are_01(r: &Raw) -> bool {
 }
 
 fn encode_raw(py: Python<'_>, r: &Raw, bitwise: bool, sink: &mut Sink) -> PyResult<()> {
-    scalar::dispatch(r.tag, ViewVisit { py, r, bitwise, sink }).expect("an array tag")
+    scalar::dispatch(
+        r.tag,
+        ViewVisit {
+            py,
+            r,
+            bitwise,
+            sink,
+        },
+    )
+    .expect("an array tag")
 }
 
 struct ViewVisit<'a, 'py> {
@@ -212,7 +223,10 @@ pub(crate) fn encode_view<T: Elem>(
 ) -> PyResult<()> {
     let header = 1 + 8 + 8 * v.ndim() + 1;
     let size = std::mem::size_of::<T>();
-    let bytes = v.shape().iter().try_fold(size, |acc, &n| acc.checked_mul(n));
+    let bytes = v
+        .shape()
+        .iter()
+        .try_fold(size, |acc, &n| acc.checked_mul(n));
     sink.reserve(bytes.and_then(|b| b.checked_add(header)))?;
     let bytes = bytes.unwrap_or(usize::MAX);
     if bytes < RELEASE_GIL_BYTES {
@@ -257,7 +271,10 @@ pub(crate) fn encode_view<T: Elem>(
             let slab = sub.slice_axis(Axis(0), Slice::from(start..end));
             let skip = 1 + 8 + 8 * slab.ndim() + 1;
             py.detach(|| {
-                let mut s = SkipSink { inner: &mut *sink, skip };
+                let mut s = SkipSink {
+                    inner: &mut *sink,
+                    skip,
+                };
                 emit(&slab, bitwise, &mut s);
             });
             py.check_signals()?;

@@ -88,12 +88,22 @@ impl Key {
 
     fn __repr__(&self) -> String {
         let d = hex(&Sink::Buf(self.encoding.to_vec()).into_digest());
-        let floats = if self.bitwise { ", floats='bitwise'" } else { "" };
-        format!("Key(<{}>{floats}, digest='{}…')", describe(&self.encoding), &d[..16])
+        let floats = if self.bitwise {
+            ", floats='bitwise'"
+        } else {
+            ""
+        };
+        format!(
+            "Key(<{}>{floats}, digest='{}…')",
+            describe(&self.encoding),
+            &d[..16]
+        )
     }
 
     /// Pickling keeps the encoding (a key made from it is the same key).
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let py = slf.py();
         let k = slf.get();
         let ctor = slf.get_type().getattr("_from_encoding")?;
@@ -117,13 +127,18 @@ impl Key {
 /// A short description of an encoded value, from its first bytes.
 fn describe(e: &[u8]) -> String {
     let u64_at = |i: usize| -> Option<u64> {
-        e.get(i..i + 8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+        e.get(i..i + 8)
+            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
     };
     match e.first() {
         Some(0x50) => {
-            let Some(r) = u64_at(1) else { return "tensor".into() };
+            let Some(r) = u64_at(1) else {
+                return "tensor".into();
+            };
             let dims: Option<Vec<u64>> = (0..r as usize).map(|i| u64_at(9 + 8 * i)).collect();
-            let Some(dims) = dims else { return "tensor".into() };
+            let Some(dims) = dims else {
+                return "tensor".into();
+            };
             let elem = match e.get(9 + 8 * r as usize) {
                 Some(0xFF) => "any",
                 Some(&t) => scalar::name(t),
@@ -132,7 +147,9 @@ fn describe(e: &[u8]) -> String {
             let dims: Vec<String> = dims.iter().map(u64::to_string).collect();
             format!("tensor {elem} [{}]", dims.join(", "))
         }
-        Some(&t) if scalar::width(scalar::canonical_tag(t)).is_some() => scalar::name(t).to_string(),
+        Some(&t) if scalar::width(scalar::canonical_tag(t)).is_some() => {
+            scalar::name(t).to_string()
+        }
         Some(0x00) => "unit".into(),
         Some(0x20) => "str".into(),
         Some(0x30) => "None".into(),

@@ -53,7 +53,11 @@ pub(crate) fn tag_under(t: u8, bitwise: bool) -> u8 {
 
 /// The canonical tag of a bitwise float tag (`18`–`1D`); other tags unchanged.
 pub(crate) fn canonical_tag(t: u8) -> u8 {
-    if (0x18..=0x1D).contains(&t) { t & !0x08 } else { t }
+    if (0x18..=0x1D).contains(&t) {
+        t & !0x08
+    } else {
+        t
+    }
 }
 
 /// The Rust name of a scalar tag, for messages and `repr`.
@@ -135,12 +139,18 @@ impl Elem for f64 {
 }
 impl Elem for Complex<f32> {
     fn from_bits(bits: u128) -> Self {
-        Complex::new(f32::from_bits(bits as u32), f32::from_bits((bits >> 32) as u32))
+        Complex::new(
+            f32::from_bits(bits as u32),
+            f32::from_bits((bits >> 32) as u32),
+        )
     }
 }
 impl Elem for Complex<f64> {
     fn from_bits(bits: u128) -> Self {
-        Complex::new(f64::from_bits(bits as u64), f64::from_bits((bits >> 64) as u64))
+        Complex::new(
+            f64::from_bits(bits as u64),
+            f64::from_bits((bits >> 64) as u64),
+        )
     }
 }
 

@@ -10,7 +10,9 @@ use crate::scalar::{self, Elem, Visit, tag};
 use crate::sink::{Sink, emit, put_len};
 use ndarray::{ArrayD, IxDyn};
 use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyOverflowError, PyRecursionError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{
+    PyOverflowError, PyRecursionError, PyRuntimeError, PyTypeError, PyValueError,
+};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -93,7 +95,11 @@ pub(crate) fn _register(py: Python<'_>, d: &Bound<'_, PyDict>) -> PyResult<()> {
         canonical: ty("Canonical")?,
         any: obj("ANY")?,
         generic: ty("generic")?,
-        ndarray_ok: obj("ndarray_ok")?.bind(py).cast::<PyTuple>()?.clone().unbind(),
+        ndarray_ok: obj("ndarray_ok")?
+            .bind(py)
+            .cast::<PyTuple>()?
+            .clone()
+            .unbind(),
         asarray: obj("asarray")?,
         fix_array: obj("fix_array")?,
         foreign: obj("foreign")?,
@@ -116,7 +122,12 @@ pub(crate) fn encode(obj: &Bound<'_, PyAny>, bitwise: bool, sink: &mut Sink) -> 
     if let Ok(a) = obj.cast_exact::<PyUntypedArray>() {
         return encode_array(py, a, bitwise, sink, model(py)?.fix_array.bind(py));
     }
-    Walker { py, m: model(py)?, depth: 0 }.encode(obj, bitwise, sink)
+    Walker {
+        py,
+        m: model(py)?,
+        depth: 0,
+    }
+    .encode(obj, bitwise, sink)
 }
 
 struct Walker<'py> {
@@ -276,7 +287,9 @@ impl<'py> Walker<'py> {
             })()
         } else if is(obj, &m.set) {
             (|| {
-                let items: Vec<_> = get(intern!(py, "items"))?.try_iter()?.collect::<PyResult<_>>()?;
+                let items: Vec<_> = get(intern!(py, "items"))?
+                    .try_iter()?
+                    .collect::<PyResult<_>>()?;
                 self.set(&items, bw, out)
             })()
         } else if is(obj, &m.bitwise) {
@@ -318,24 +331,24 @@ impl<'py> Walker<'py> {
     /// the same one (a scalar element block), else of composite elements (an
     /// `FF` block). The empty list is an empty composite `Vec`.
     fn list(&mut self, items: &[Bound<'py, PyAny>], bw: bool, out: &mut Sink) -> PyResult<()> {
-        if let Some(first) = items.first() {
-            if let Some((t, b0)) = self.scalar_bits(first)? {
-                let mut bits = Vec::with_capacity(items.len());
-                bits.push(b0);
-                let mut same = true;
-                for x in &items[1..] {
-                    match self.scalar_bits(x)? {
-                        Some((tx, b)) if tx == t => bits.push(b),
-                        _ => {
-                            same = false;
-                            break;
-                        }
+        if let Some(first) = items.first()
+            && let Some((t, b0)) = self.scalar_bits(first)?
+        {
+            let mut bits = Vec::with_capacity(items.len());
+            bits.push(b0);
+            let mut same = true;
+            for x in &items[1..] {
+                match self.scalar_bits(x)? {
+                    Some((tx, b)) if tx == t => bits.push(b),
+                    _ => {
+                        same = false;
+                        break;
                     }
                 }
-                if same {
-                    encode_scalar_seq(t, None, &bits, bw, out);
-                    return Ok(());
-                }
+            }
+            if same {
+                encode_scalar_seq(t, None, &bits, bw, out);
+                return Ok(());
             }
         }
         out.write_tag(ctag::SEQ);
@@ -475,7 +488,10 @@ impl<'py> Walker<'py> {
     /// A `Scalar` of the value model: its type's tag and its payload.
     fn wrapper_bits(&self, obj: &Bound<'py, PyAny>) -> PyResult<(u8, u128)> {
         let py = self.py;
-        let t: u8 = obj.getattr(intern!(py, "type"))?.getattr(intern!(py, "tag"))?.extract()?;
+        let t: u8 = obj
+            .getattr(intern!(py, "type"))?
+            .getattr(intern!(py, "tag"))?
+            .extract()?;
         let payload = obj.getattr(intern!(py, "payload"))?;
         let w = scalar::width(t).ok_or_else(|| PyValueError::new_err(format!("bad tag {t}")))?;
         let range = |ok: bool| {
@@ -484,7 +500,9 @@ impl<'py> Walker<'py> {
             } else {
                 Err(PyOverflowError::new_err(format!(
                     "{} is out of range for {}",
-                    payload.repr().map_or_else(|_| "?".into(), |r| r.to_string()),
+                    payload
+                        .repr()
+                        .map_or_else(|_| "?".into(), |r| r.to_string()),
                     scalar::name(t)
                 )))
             }
@@ -492,7 +510,9 @@ impl<'py> Walker<'py> {
         let bits_of = |p: &Bound<'py, PyAny>, width: u32| -> PyResult<u128> {
             let b: u128 = p.extract()?;
             if width < 128 && b >> width != 0 {
-                return Err(PyValueError::new_err(format!("{b:#x} is not a {width}-bit pattern")));
+                return Err(PyValueError::new_err(format!(
+                    "{b:#x} is not a {width}-bit pattern"
+                )));
             }
             Ok(b)
         };
@@ -500,14 +520,20 @@ impl<'py> Walker<'py> {
             tag::BOOL => payload.cast::<PyBool>()?.is_true() as u128,
             tag::U8 | tag::U16 | tag::U32 | tag::U64 | tag::U128 => {
                 let v: u128 = payload.extract().map_err(|_| {
-                    PyOverflowError::new_err(format!("payload out of range for {}", scalar::name(t)))
+                    PyOverflowError::new_err(format!(
+                        "payload out of range for {}",
+                        scalar::name(t)
+                    ))
                 })?;
                 range(w == 16 || v >> (8 * w) == 0)?;
                 v
             }
             tag::I8 | tag::I16 | tag::I32 | tag::I64 | tag::I128 => {
                 let v: i128 = payload.extract().map_err(|_| {
-                    PyOverflowError::new_err(format!("payload out of range for {}", scalar::name(t)))
+                    PyOverflowError::new_err(format!(
+                        "payload out of range for {}",
+                        scalar::name(t)
+                    ))
                 })?;
                 let half = 1i128 << (8 * w as u32 - 1).min(126);
                 range(w == 16 || (-half..half).contains(&v))?;
@@ -547,8 +573,9 @@ impl<'py> Walker<'py> {
         }
         let size = arr.dtype().itemsize();
         // SAFETY: a live 0-d array holds one element of `size` bytes.
-        let data =
-            unsafe { std::slice::from_raw_parts((*arr.as_array_ptr()).fields.data as *const u8, size) };
+        let data = unsafe {
+            std::slice::from_raw_parts((*arr.as_array_ptr()).fields.data as *const u8, size)
+        };
         let mut buf = [0u8; 16];
         buf[..size].copy_from_slice(data);
         let mut bits = u128::from_le_bytes(buf);
@@ -611,5 +638,14 @@ impl Visit for Many<'_> {
 
 /// A `Vec` (no shape) or tensor of scalars, written by the core crate.
 fn encode_scalar_seq(t: u8, shape: Option<&[usize]>, bits: &[u128], bw: bool, out: &mut Sink) {
-    scalar::dispatch(t, Many { shape, bits, bw, out }).expect("a scalar tag");
+    scalar::dispatch(
+        t,
+        Many {
+            shape,
+            bits,
+            bw,
+            out,
+        },
+    )
+    .expect("a scalar tag");
 }
