@@ -7,10 +7,11 @@
 
 use crate::scalar::{self, Elem, Visit, tag};
 use crate::sink::{Sink, SkipSink, emit, put_len};
-use ndarray::{ArrayView, Axis, IxDyn, ShapeBuilder, Slice};
+use ndarray::{ArrayView, ArrayViewMut, Axis, IxDyn, ShapeBuilder, Slice};
 use numpy::{PyArrayDescr, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use std::borrow::Cow;
 
 /// Tensors of at least this many bytes are hashed with the GIL released.
 const RELEASE_GIL_BYTES: usize = 64 * 1024;
@@ -20,10 +21,11 @@ const SLAB_BYTES: usize = 16 * 1024 * 1024;
 
 /// The SPEC.md scalar tag of a numpy dtype, or a `TypeError` naming it.
 pub(crate) fn element_tag(descr: &Bound<'_, PyArrayDescr>) -> PyResult<u8> {
-    let t = if descr.has_fields() || descr.has_subarray() {
+    let kind = descr.kind();
+    let t = if kind == b'V' && (descr.has_fields() || descr.has_subarray()) {
         None
     } else {
-        match (descr.kind(), descr.itemsize()) {
+        match (kind, descr.itemsize()) {
             (b'b', 1) => Some(tag::BOOL),
             (b'u', 1) => Some(tag::U8),
             (b'u', 2) => Some(tag::U16),
@@ -56,20 +58,15 @@ pub(crate) fn element_tag(descr: &Bound<'_, PyArrayDescr>) -> PyResult<u8> {
 
 /// An array as the core crate can see it: element tag, data pointer, shape and
 /// strides in bytes.
-struct Raw {
+struct Raw<'a> {
     tag: u8,
     size: usize,
     ptr: *const u8,
-    shape: Vec<usize>,
-    strides: Vec<isize>,
+    shape: Cow<'a, [usize]>,
+    strides: Cow<'a, [isize]>,
 }
 
-// SAFETY: `Raw` is only read while the array it describes is alive (the caller
-// holds a reference to it); see `encode_array` on concurrent mutation.
-unsafe impl Send for Raw {}
-unsafe impl Sync for Raw {}
-
-impl Raw {
+impl Raw<'_> {
     /// Whether an `ArrayView` can describe the array: element-aligned data and
     /// strides that are whole elements (on every axis longer than 1).
     fn viewable(&self) -> bool {
@@ -82,7 +79,7 @@ impl Raw {
             && self
                 .shape
                 .iter()
-                .zip(&self.strides)
+                .zip(self.strides.iter())
                 .all(|(&n, &s)| n <= 1 || s % self.size as isize == 0)
     }
 
@@ -95,11 +92,18 @@ impl Raw {
             return ArrayView::from_shape(IxDyn(&self.shape), &[]).expect("an empty shape");
         }
         let mut ptr = self.ptr;
-        let mut strides = Vec::with_capacity(self.shape.len());
+        // numpy has at most 64 axes; no allocation for the strides.
+        let mut stack = [0usize; 64];
+        let mut heap = Vec::new();
+        let strides: &mut [usize] = if self.shape.len() <= stack.len() {
+            &mut stack[..self.shape.len()]
+        } else {
+            heap.resize(self.shape.len(), 0);
+            &mut heap
+        };
         let mut inverted = Vec::new();
-        for (axis, (&n, &s)) in self.shape.iter().zip(&self.strides).enumerate() {
+        for (axis, (&n, &s)) in self.shape.iter().zip(self.strides.iter()).enumerate() {
             if n <= 1 {
-                strides.push(0);
                 continue;
             }
             let elems = s / self.size as isize;
@@ -110,9 +114,9 @@ impl Raw {
                 ptr = unsafe { ptr.offset(s * (n as isize - 1)) };
                 inverted.push(axis);
             }
-            strides.push(elems.unsigned_abs());
+            strides[axis] = elems.unsigned_abs();
         }
-        let shape = IxDyn(&self.shape).strides(IxDyn(&strides));
+        let shape = IxDyn(&self.shape).strides(IxDyn(strides));
         // SAFETY: numpy guarantees every index of the array is in bounds of its
         // buffer; alignment and whole-element strides are checked by `viewable`.
         let mut v = unsafe { ArrayView::from_shape_ptr(shape, ptr.cast::<T>()) };
@@ -123,15 +127,15 @@ impl Raw {
     }
 }
 
-fn raw(arr: &Bound<'_, PyUntypedArray>, t: u8, size: usize) -> Raw {
+fn raw<'a>(arr: &'a Bound<'_, PyUntypedArray>, t: u8, size: usize) -> Raw<'a> {
     // SAFETY: `arr` is a live numpy array; its `data` field is its first element.
     let ptr = unsafe { (*arr.as_array_ptr()).fields.data } as *const u8;
     Raw {
         tag: t,
         size,
         ptr,
-        shape: arr.shape().to_vec(),
-        strides: arr.strides().to_vec(),
+        shape: Cow::Borrowed(arr.shape()),
+        strides: Cow::Borrowed(arr.strides()),
     }
 }
 
@@ -173,7 +177,7 @@ fn bools_are_01(r: &Raw) -> bool {
         shape: r
             .shape
             .iter()
-            .zip(&r.strides)
+            .zip(r.strides.iter())
             .map(|(&n, &s)| if s == 0 { n.min(1) } else { n })
             .collect(),
         strides: r.strides.clone(),
@@ -198,7 +202,7 @@ fn encode_raw(py: Python<'_>, r: &Raw, bitwise: bool, sink: &mut Sink) -> PyResu
 
 struct ViewVisit<'a, 'py> {
     py: Python<'py>,
-    r: &'a Raw,
+    r: &'a Raw<'a>,
     bitwise: bool,
     sink: &'a mut Sink,
 }
@@ -212,8 +216,14 @@ impl Visit for ViewVisit<'_, '_> {
     }
 }
 
-/// Encodes a tensor view through the core crate; big ones without the GIL and
-/// in slabs, so that other threads run and Ctrl-C is honoured.
+/// Encodes a tensor view through the core crate; big ones without the GIL, in
+/// slabs, checking for signals (Ctrl-C) between slabs so that other threads run
+/// and a huge broadcast view can be interrupted.
+///
+/// A view whose memory-contiguous axis is not its last one (Fortran order, a
+/// transpose) would be read by the row-major walk across a page per element;
+/// such views go through small row-major slabs instead: each slab is gathered
+/// in memory order into a bounded buffer, and the core crate encodes the buffer.
 pub(crate) fn encode_view<T: Elem>(
     py: Python<'_>,
     v: ArrayView<'_, T, IxDyn>,
@@ -233,53 +243,287 @@ pub(crate) fn encode_view<T: Elem>(
         emit(&v, bitwise, sink);
         return Ok(());
     }
-    if bytes <= SLAB_BYTES {
+    let transposed = is_transposed(&v);
+    if bytes <= SLAB_BYTES && !transposed {
         py.detach(|| emit(&v, bitwise, sink));
         return Ok(());
     }
-    // Slabs: the header as SPEC.md 4.10 writes it, then each slab's elements
-    // (the slab encoded by the core crate as a tensor, minus its own header).
-    let shape = v.shape().to_vec();
+    // The header as SPEC.md 4.10 writes it, then the elements slab by slab,
+    // each slab encoded by the core crate as a tensor of its own minus its header.
     sink.write_tag(0x50);
-    put_len(sink, shape.len());
-    for &n in &shape {
+    put_len(sink, v.ndim());
+    for &n in v.shape() {
         put_len(sink, n);
     }
     sink.write_tag(scalar::tag_under(t, bitwise));
-    // The first axis whose sub-blocks fit in a slab.
-    let mut k = 0;
-    while shape[k + 1..].iter().product::<usize>() * size > SLAB_BYTES {
-        k += 1;
+    if transposed && bytes <= SLAB_BYTES {
+        py.detach(|| gather_pipelined(&v, bitwise, sink));
+        return Ok(());
     }
-    let inner = shape[k + 1..].iter().product::<usize>() * size;
-    let step = (SLAB_BYTES / inner).max(1);
-    let outer: usize = shape[..k].iter().product();
-    let mut index = vec![0usize; k];
-    for o in 0..outer {
-        let mut rest = o;
-        for axis in (0..k).rev() {
-            index[axis] = rest % shape[axis];
-            rest /= shape[axis];
-        }
-        let mut sub = v.view();
-        for &i in &index {
-            sub = sub.index_axis_move(Axis(0), i);
-        }
-        let mut start = 0;
-        while start < shape[k] {
-            let end = (start + step).min(shape[k]);
-            let slab = sub.slice_axis(Axis(0), Slice::from(start..end));
-            let skip = 1 + 8 + 8 * slab.ndim() + 1;
-            py.detach(|| {
+    let slab_bytes = if transposed { GATHER_BYTES } else { SLAB_BYTES };
+    let per_check = (SLAB_BYTES / slab_bytes).max(1);
+    let mut buffer: Vec<T> = Vec::new();
+    let mut slabs = Slabs::new(v.shape(), size, slab_bytes);
+    loop {
+        let mut done = false;
+        py.detach(|| {
+            for _ in 0..per_check {
+                let Some((index, range)) = slabs.next() else {
+                    done = true;
+                    return;
+                };
+                let slab = slab_of(&v, index, range);
+                let skip = 1 + 8 + 8 * slab.ndim() + 1;
                 let mut s = SkipSink {
                     inner: &mut *sink,
                     skip,
                 };
-                emit(&slab, bitwise, &mut s);
-            });
-            py.check_signals()?;
-            start = end;
+                if transposed {
+                    let c = gather(&slab, &mut buffer);
+                    emit(&c, bitwise, &mut s);
+                } else {
+                    emit(&slab, bitwise, &mut s);
+                }
+            }
+        });
+        py.check_signals()?;
+        if done {
+            return Ok(());
         }
     }
-    Ok(())
+}
+
+/// The elements of a transposed view, slab by slab: a second thread gathers
+/// the next slab into one of two buffers while this one hashes the previous.
+fn gather_pipelined<T: Elem>(v: &ArrayView<'_, T, IxDyn>, bitwise: bool, sink: &mut Sink) {
+    use std::sync::mpsc::sync_channel;
+    let size = std::mem::size_of::<T>();
+    std::thread::scope(|scope| {
+        let (full_tx, full_rx) = sync_channel::<(Vec<T>, IxDyn)>(1);
+        let (empty_tx, empty_rx) = sync_channel::<Vec<T>>(2);
+        empty_tx.send(Vec::new()).expect("room for two buffers");
+        empty_tx.send(Vec::new()).expect("room for two buffers");
+        let v = v.view();
+        scope.spawn(move || {
+            let mut slabs = Slabs::new(v.shape(), size, GATHER_BYTES);
+            while let Some((index, range)) = slabs.next() {
+                let Ok(mut buffer) = empty_rx.recv() else {
+                    return;
+                };
+                let slab = slab_of(&v, index, range);
+                gather(&slab, &mut buffer);
+                if full_tx.send((buffer, slab.raw_dim())).is_err() {
+                    return;
+                }
+            }
+        });
+        while let Ok((buffer, dim)) = full_rx.recv() {
+            let c = ArrayView::from_shape(dim, &buffer[..]).expect("a gathered slab");
+            let mut s = SkipSink {
+                inner: &mut *sink,
+                skip: 1 + 8 + 8 * c.ndim() + 1,
+            };
+            emit(&c, bitwise, &mut s);
+            // The gatherer may have finished: a closed channel is fine.
+            let _ = empty_tx.send(buffer);
+        }
+    });
+}
+
+/// The slab of `v` with a fixed index on the first axes and a range on the next.
+fn slab_of<'a, T>(
+    v: &ArrayView<'a, T, IxDyn>,
+    index: &[usize],
+    range: std::ops::Range<usize>,
+) -> ArrayView<'a, T, IxDyn> {
+    let mut slab = v.clone();
+    for &i in index {
+        slab = slab.index_axis_move(Axis(0), i);
+    }
+    slab.slice_axis_move(Axis(0), Slice::from(range))
+}
+
+/// Row-major slabs of about `GATHER_BYTES` when gathering a transposed layout.
+const GATHER_BYTES: usize = 1024 * 1024;
+
+/// True when the axis with the smallest non-zero stride is not the last axis
+/// (of those longer than 1) and the last axis is not unit-stride.
+fn is_transposed<T>(v: &ArrayView<'_, T, IxDyn>) -> bool {
+    let axes: Vec<(usize, usize)> = v
+        .shape()
+        .iter()
+        .zip(v.strides())
+        .map(|(&n, &s)| (n, s.unsigned_abs()))
+        .filter(|&(n, s)| n > 1 && s != 0)
+        .collect();
+    match axes.last() {
+        Some(&(_, last)) => last != 1 && axes.iter().any(|&(_, s)| s < last),
+        None => false,
+    }
+}
+
+/// Copies `slab` into `buffer` in row-major order and returns the buffer as a
+/// standard-layout view. The copy goes tile by tile over the plane of the
+/// slab's memory-fastest axis and its last axis, so that both the reads and
+/// the writes of a tile stay within a few cache lines.
+fn gather<'b, T: Elem>(
+    slab: &ArrayView<'_, T, IxDyn>,
+    buffer: &'b mut Vec<T>,
+) -> ArrayView<'b, T, IxDyn> {
+    let n = slab.len();
+    buffer.clear();
+    buffer.resize(n, T::from_bits(0));
+    let q = slab.ndim();
+    let fast = (0..q)
+        .filter(|&a| slab.shape()[a] > 1)
+        .min_by_key(|&a| slab.strides()[a].unsigned_abs());
+    match fast {
+        Some(f) if q >= 2 && f != q - 1 && n > 0 => {
+            // Row-major strides of the buffer, in elements.
+            let mut dst_strides = vec![0isize; q];
+            let mut acc = 1isize;
+            for a in (0..q).rev() {
+                dst_strides[a] = acc;
+                acc *= slab.shape()[a] as isize;
+            }
+            // Axes in the order [others..., fast, last].
+            let order: Vec<usize> = (0..q)
+                .filter(|&a| a != f && a != q - 1)
+                .chain([f, q - 1])
+                .collect();
+            let shape: Vec<usize> = order.iter().map(|&a| slab.shape()[a]).collect();
+            let ss: Vec<isize> = order.iter().map(|&a| slab.strides()[a]).collect();
+            let ds: Vec<isize> = order.iter().map(|&a| dst_strides[a]).collect();
+            // SAFETY: every offset is an index of `slab` (source) or of the
+            // row-major buffer of `n` elements (destination).
+            unsafe { copy_planes(slab.as_ptr(), buffer.as_mut_ptr(), &shape, &ss, &ds) };
+        }
+        _ => {
+            let mut out =
+                ArrayViewMut::from_shape(slab.raw_dim(), &mut buffer[..n]).expect("n elements");
+            out.assign(slab);
+        }
+    }
+    ArrayView::from_shape(slab.raw_dim(), &buffer[..n]).expect("n elements")
+}
+
+/// Copies a strided block whose last two axes are (source-fastest,
+/// destination-fastest), in 16×16 tiles.
+///
+/// # Safety
+/// All offsets `Σ i_k · stride_k` for indices within `shape` are in bounds of
+/// `src` and `dst`.
+unsafe fn copy_planes<T: Elem>(
+    src: *const T,
+    dst: *mut T,
+    shape: &[usize],
+    ss: &[isize],
+    ds: &[isize],
+) {
+    if shape.len() == 2 {
+        // Each tile is read into a small local block, then written out: every
+        // cache line of the source and of the destination is touched in one
+        // burst, whatever the (often power-of-two) strides do to cache sets.
+        const TILE_I: usize = 256;
+        const TILE_J: usize = 8;
+        let (n0, n1) = (shape[0], shape[1]);
+        let mut tile = [[T::from_bits(0); TILE_I]; TILE_J];
+        for ib in (0..n0).step_by(TILE_I) {
+            let ti = TILE_I.min(n0 - ib);
+            for jb in (0..n1).step_by(TILE_J) {
+                let tj = TILE_J.min(n1 - jb);
+                for (j, row) in tile.iter_mut().enumerate().take(tj) {
+                    let sj = (jb + j) as isize * ss[1];
+                    for (i, x) in row.iter_mut().enumerate().take(ti) {
+                        // SAFETY: in bounds by the caller's contract.
+                        *x = unsafe { *src.offset((ib + i) as isize * ss[0] + sj) };
+                    }
+                }
+                for i in 0..ti {
+                    let di = (ib + i) as isize * ds[0];
+                    for (j, row) in tile.iter().enumerate().take(tj) {
+                        // SAFETY: in bounds by the caller's contract.
+                        unsafe { *dst.offset(di + (jb + j) as isize * ds[1]) = row[i] };
+                    }
+                }
+            }
+        }
+        return;
+    }
+    for k in 0..shape[0] {
+        let k = k as isize;
+        // SAFETY: in bounds by the caller's contract.
+        unsafe {
+            copy_planes(
+                src.offset(k * ss[0]),
+                dst.offset(k * ds[0]),
+                &shape[1..],
+                &ss[1..],
+                &ds[1..],
+            );
+        }
+    }
+}
+
+/// The slabs of a tensor in row-major order: a fixed index on the first `k`
+/// axes and a range on axis `k`, each about `slab_bytes` (at least one
+/// sub-block of axis `k`).
+struct Slabs {
+    shape: Vec<usize>,
+    k: usize,
+    step: usize,
+    outer: usize,
+    o: usize,
+    start: usize,
+    index: Vec<usize>,
+}
+
+impl Slabs {
+    fn new(shape: &[usize], size: usize, slab_bytes: usize) -> Self {
+        let inner = |k: usize| {
+            shape[k + 1..]
+                .iter()
+                .product::<usize>()
+                .saturating_mul(size)
+        };
+        let mut k = 0;
+        while k + 1 < shape.len() && inner(k) > slab_bytes {
+            k += 1;
+        }
+        let empty = shape.contains(&0) || shape.is_empty();
+        Slabs {
+            shape: shape.to_vec(),
+            k,
+            step: (slab_bytes / inner(k).max(1)).max(1),
+            outer: if empty {
+                0
+            } else {
+                shape[..k].iter().product()
+            },
+            o: 0,
+            start: 0,
+            index: vec![0; k],
+        }
+    }
+
+    fn next(&mut self) -> Option<(&[usize], std::ops::Range<usize>)> {
+        if self.o >= self.outer {
+            return None;
+        }
+        let mut rest = self.o;
+        for axis in (0..self.k).rev() {
+            self.index[axis] = rest % self.shape[axis];
+            rest /= self.shape[axis];
+        }
+        let len = self.shape[self.k];
+        let end = (self.start + self.step).min(len);
+        let range = self.start..end;
+        if end == len {
+            self.start = 0;
+            self.o += 1;
+        } else {
+            self.start = end;
+        }
+        Some((&self.index, range))
+    }
 }

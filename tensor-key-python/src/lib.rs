@@ -19,7 +19,7 @@ mod scalar;
 mod sink;
 mod walk;
 
-use sink::{Sink, hex};
+use sink::{Sink, hex_digits};
 
 /// `floats="canonical"` or `floats="bitwise"`: true for bitwise.
 pub(crate) fn parse_floats(floats: &str) -> PyResult<bool> {
@@ -42,8 +42,9 @@ fn digest_of(value: &Bound<'_, PyAny>, floats: &str) -> PyResult<[u8; 32]> {
 #[pyfunction]
 #[pyo3(signature = (value, /, *, floats = "canonical"))]
 fn digest<'py>(value: &Bound<'py, PyAny>, floats: &str) -> PyResult<Bound<'py, PyString>> {
-    let d = digest_of(value, floats)?;
-    Ok(PyString::new(value.py(), &hex(&d)))
+    let d = hex_digits(&digest_of(value, floats)?);
+    let text = std::str::from_utf8(&d).expect("hex digits are ASCII");
+    Ok(PyString::new(value.py(), text))
 }
 
 /// SHA-256 digest of the value's canonical encoding, as 32 bytes.

@@ -118,12 +118,17 @@ pub(crate) fn put_len(sink: &mut dyn KeySink, n: usize) {
 }
 
 /// 64 lowercase hex digits, first byte first.
-pub(crate) fn hex(d: &[u8; 32]) -> String {
+pub(crate) fn hex_digits(d: &[u8; 32]) -> [u8; 64] {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(64);
-    for b in d {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
+    let mut out = [0u8; 64];
+    for (i, b) in d.iter().enumerate() {
+        out[2 * i] = DIGITS[(b >> 4) as usize];
+        out[2 * i + 1] = DIGITS[(b & 15) as usize];
     }
-    s
+    out
+}
+
+/// 64 lowercase hex digits as a `String`.
+pub(crate) fn hex(d: &[u8; 32]) -> String {
+    String::from_utf8(hex_digits(d).to_vec()).expect("hex digits are ASCII")
 }

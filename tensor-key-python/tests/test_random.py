@@ -193,3 +193,31 @@ def test_large_strided_tensor_takes_the_slab_path():
     assert tk.digest(v, floats="bitwise") == ref.digest(ref.Bitwise(c))
     t = np.asfortranarray(c[:, :, None].repeat(3, axis=2))  # rank 3, Fortran order, 55 MB
     assert tk.digest(t) == ref.digest(np.ascontiguousarray(t))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex128", "int8", "bool", "float16"])
+def test_big_transposed_layouts_take_the_gather_path(dtype):
+    """>= 64 KiB with the memory-contiguous axis not last: gathered through
+    tiles (and, up to 16 MiB, on a second thread); > 16 MiB in slabs."""
+    rng = np.random.default_rng(11)
+    base = (rng.standard_normal((3, 97, 1031)) * 100).astype(dtype)
+    if dtype.startswith("float"):
+        base.flat[::977] = np.nan
+        base.flat[5::1013] = -0.0
+    views = [
+        np.asfortranarray(base),
+        base.transpose(2, 0, 1),
+        base.transpose(1, 2, 0)[::-1, ::3],
+        np.asfortranarray(base)[:, ::-2, 5:],
+        base[1].T,
+        np.broadcast_to(base[0].T[:, None, :], (1031, 4, 97)),
+    ]
+    for v in views:
+        c = np.ascontiguousarray(v)
+        for floats in POLICIES:
+            assert tk.digest(v, floats=floats) == tk.digest(c, floats=floats)
+        assert tk.encoding(v) == ref_encode(c)
+    if dtype == "float64":  # > 16 MiB, transposed: slabs with signal checks
+        big = np.asfortranarray(rng.standard_normal((2100, 1100)))
+        assert big.nbytes > 16 * 2**20
+        assert tk.digest(big) == ref.digest(np.ascontiguousarray(big))
