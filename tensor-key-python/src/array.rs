@@ -92,15 +92,8 @@ impl Raw<'_> {
             return ArrayView::from_shape(IxDyn(&self.shape), &[]).expect("an empty shape");
         }
         let mut ptr = self.ptr;
-        // numpy has at most 64 axes; no allocation for the strides.
-        let mut stack = [0usize; 64];
-        let mut heap = Vec::new();
-        let strides: &mut [usize] = if self.shape.len() <= stack.len() {
-            &mut stack[..self.shape.len()]
-        } else {
-            heap.resize(self.shape.len(), 0);
-            &mut heap
-        };
+        // Inline (no allocation) up to rank 4, like the shape.
+        let mut strides = IxDyn::zeros(self.shape.len());
         let mut inverted = Vec::new();
         for (axis, (&n, &s)) in self.shape.iter().zip(self.strides.iter()).enumerate() {
             if n <= 1 {
@@ -116,7 +109,7 @@ impl Raw<'_> {
             }
             strides[axis] = elems.unsigned_abs();
         }
-        let shape = IxDyn(&self.shape).strides(IxDyn(strides));
+        let shape = IxDyn(&self.shape).strides(strides);
         // SAFETY: numpy guarantees every index of the array is in bounds of its
         // buffer; alignment and whole-element strides are checked by `viewable`.
         let mut v = unsafe { ArrayView::from_shape_ptr(shape, ptr.cast::<T>()) };
@@ -318,7 +311,8 @@ fn gather_pipelined<T: Elem>(v: &ArrayView<'_, T, IxDyn>, bitwise: bool, sink: &
             }
         });
         while let Ok((buffer, dim)) = full_rx.recv() {
-            let c = ArrayView::from_shape(dim, &buffer[..]).expect("a gathered slab");
+            let n = ndarray::Dimension::size(&dim);
+            let c = ArrayView::from_shape(dim, &buffer[..n]).expect("a gathered slab");
             let mut s = SkipSink {
                 inner: &mut *sink,
                 skip: 1 + 8 + 8 * c.ndim() + 1,
@@ -371,8 +365,10 @@ fn gather<'b, T: Elem>(
     buffer: &'b mut Vec<T>,
 ) -> ArrayView<'b, T, IxDyn> {
     let n = slab.len();
-    buffer.clear();
-    buffer.resize(n, T::from_bits(0));
+    // Zeroed once, when the buffer grows; every element up to `n` is written below.
+    if buffer.len() < n {
+        buffer.resize(n, T::from_bits(0));
+    }
     let q = slab.ndim();
     let fast = (0..q)
         .filter(|&a| slab.shape()[a] > 1)

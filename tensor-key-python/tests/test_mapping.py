@@ -144,3 +144,15 @@ def test_float_rounding_of_wrappers():
         assert tk.encoding(tk.BF16(x)) == ref.encode(ref.BF16(x))
         assert tk.encoding(tk.F16(x)) == ref.encode(ref.F16(x))
         assert tk.encoding(tk.F32(x)) == ref.encode(ref.F32(x))
+
+
+def test_bfloat16_scalars_and_arrays():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    x = ml_dtypes.bfloat16(1.5)
+    assert tk.encoding(x) == ref.encode(ref.BF16(1.5)) == bytes.fromhex("11c03f")
+    a = np.array([1.5, -0.0, np.nan], dtype=ml_dtypes.bfloat16)
+    assert tk.encoding(a) == ref.encode(a)
+    assert tk.encoding([x, x]) == ref.encode(ref.Seq(ref.BF16, [1.5, 1.5]))
+    for other in (np.array([0], dtype=ml_dtypes.float8_e4m3fn), ml_dtypes.float8_e5m2(1)):
+        with pytest.raises(TypeError, match="dtype"):
+            tk.digest(other)
