@@ -3,8 +3,9 @@
 //! for the Python API and the value mapping).
 //!
 //! A Python value is walked once; numpy arrays are read in place through their
-//! data pointer and strides (no copy, any layout) and encoded by the core
-//! crate, as are scalars and strings; tuples, lists, dicts, sets and the
+//! data pointer and strides (no numpy copy, any layout; transposed layouts go
+//! through bounded row-major slab buffers) and encoded by the core crate, as
+//! are scalars and strings; tuples, lists, dicts, sets and the
 //! explicit wrappers of the value model are framed as `SPEC.md` prescribes.
 //! The result goes to a SHA-256 state (`digest`) or a buffer (`encoding`,
 //! `Key`).
