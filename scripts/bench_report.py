@@ -38,7 +38,8 @@ def machine():
     except OSError:
         pass
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; {rustc}; `cargo bench` default release profile"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; {rustc}; `cargo bench` default release profile; load average at the end of the run {load}"
 
 
 def main():
