@@ -24,4 +24,4 @@ step "Python reference: $count random tensors and $count random records (seed $s
 python3 python/gen_random.py --seed "$seed" --count "$count" --out "$tmp/values.jsonl"
 
 step "Rust: the same tensors in several layouts, the same records part by part"
-cargo run --release --features half --example crosscheck -- "$tmp/values.jsonl"
+cargo run --release -p tensor-key-examples --features half --example crosscheck -- "$tmp/values.jsonl"
