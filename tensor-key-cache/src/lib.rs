@@ -60,7 +60,7 @@
 //!
 //! # The entry format
 //!
-//! Both stores keep the same bytes per entry, described in [`format`]: an
+//! Both stores keep the same bytes per entry, described in [`format`](mod@format): an
 //! 88-byte header (`b"TKC\x01"`, a payload encoding byte, the write time, the
 //! payload length, the key digest, and a SHA-256 checksum over header and
 //! payload) followed by the value in [MessagePack](https://msgpack.org)
@@ -93,17 +93,29 @@
 //! | a unit enum variant | str (its name) | `str` |
 //! | `Vec<u8>` | array of ints (bin with `serde_bytes`) | `list` (`bytes`) |
 //!
-//! Also round-trip in Rust but awkward elsewhere: `i128`/`u128` (not in
-//! MessagePack: not cached, counted as an encode error), enums with data
+//! Also round-trip in Rust but need care elsewhere: `i128`/`u128` (bin of 16
+//! big-endian bytes: `int.from_bytes(b, "big", signed=True)`), enums with data
 //! (`{"Variant": value}`), newtype and tuple structs (the inner value, a list),
-//! and `()` (nil). Python reads `float('nan')` for every NaN payload.
+//! `()` (nil), maps with non-string keys (MessagePack allows them; Python needs
+//! hashable keys, so not lists). Python reads `nan` for every NaN payload.
 //!
 //! # Statistics
 //!
 //! [`Stats`]: hits, misses, writes, store errors, damaged and undecodable
 //! entries, values that could not be encoded.
+//!
+#![cfg_attr(feature = "redis", doc = "[`RedisStore`]: crate::RedisStore")]
+#![cfg_attr(
+    not(feature = "redis"),
+    doc = "[`RedisStore`]: https://docs.rs/tensor-key-cache/latest/tensor_key_cache/struct.RedisStore.html"
+)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// The README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 mod cache;
 mod dir;
