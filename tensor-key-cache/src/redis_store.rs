@@ -38,7 +38,8 @@ pub struct RedisStore {
 
 struct State {
     conn: Option<redis::Connection>,
-    down_until: Option<Instant>,
+    /// After a failure: no attempts before this instant, and why.
+    down_until: Option<(Instant, String)>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -148,13 +149,14 @@ impl RedisStore {
         f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
         let mut state = self.lock();
-        if let Some(until) = state.down_until {
-            if Instant::now() < until {
+        if let Some((until, why)) = &state.down_until {
+            let now = Instant::now();
+            if now < *until {
                 return Err(error(
                     op,
                     &format!(
-                        "server unreachable, next attempt in {:?}",
-                        until - Instant::now()
+                        "server unreachable ({why}), next attempt in {} ms",
+                        (*until - now).as_millis()
                     ),
                 ));
             }
@@ -165,7 +167,7 @@ impl RedisStore {
             slot @ None => match self.connect() {
                 Ok(conn) => slot.insert(conn),
                 Err(e) => {
-                    state.down_until = Some(Instant::now() + self.retry_after);
+                    state.down_until = Some((Instant::now() + self.retry_after, e.message.clone()));
                     return Err(e);
                 }
             },
@@ -178,7 +180,7 @@ impl RedisStore {
                 if !matches!(e.kind(), redis::ErrorKind::Server(_)) {
                     state.conn = None;
                     if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() {
-                        state.down_until = Some(Instant::now() + self.retry_after);
+                        state.down_until = Some((Instant::now() + self.retry_after, e.to_string()));
                     }
                 }
                 Err(error(op, &e))
