@@ -107,9 +107,12 @@ def main():
         if last.isdigit() and not k.startswith("frozen_rehash"):
             tp = f"{4 * int(last) / m[k]:.2f} GB/s"
         lines.append(f"| `{k}` | {fmt_ns(m[k])} | {tp} |")
-    notes = ROOT / "scripts" / "bench_notes.md"
-    if notes.exists():
-        lines += ["", notes.read_text().rstrip()]
+    # Hand-written notes on the misses, then the shared cache's own
+    # measurements (tensor-key-cache's cache_bench example writes them).
+    for extra in ("bench_notes.md", "cache_bench.md"):
+        path = ROOT / "scripts" / extra
+        if path.exists():
+            lines += ["", path.read_text().rstrip()]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines[:12 + len(targets) + 1]))
 
