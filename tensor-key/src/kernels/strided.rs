@@ -394,6 +394,15 @@ impl<'a, T> Banded<'a, T> {
             .product()
     }
 
+    /// The distance in elements between consecutive columns' segments when
+    /// they follow each other along the innermost axis (the common case: the
+    /// next column's segment is this far ahead, except where an outer column
+    /// axis carries).
+    #[inline]
+    pub(crate) fn column_stride(&self) -> isize {
+        self.axes.strides[self.axes.rank - 1][0]
+    }
+
     /// All elements as one slice in memory order, when they fill a block of
     /// memory exactly once (any permutation of C-order strides, as Fortran
     /// order is).
@@ -421,20 +430,33 @@ impl<'a, T> Banded<'a, T> {
     }
 
     /// Calls `f` with each band of at most `height` consecutive rows, matrix
-    /// by matrix, top to bottom.
+    /// by matrix, top to bottom (so the bands' rows are in row-major order).
+    #[cfg(test)]
     pub(crate) fn for_each_band(&self, height: usize, mut f: impl FnMut(Band<'_, 'a, T>)) {
+        self.all_bands(height, |band| {
+            f(band);
+            true
+        });
+    }
+
+    /// Like [`for_each_band`](Self::for_each_band), while `f` returns true;
+    /// true if it always did.
+    pub(crate) fn all_bands(
+        &self,
+        height: usize,
+        mut f: impl FnMut(Band<'_, 'a, T>) -> bool,
+    ) -> bool {
         let height = height.max(1);
         let rows = self.rows();
         self.axes.walk(0..self.band_axis, [0], |[matrix]| {
-            for top in (0..rows).step_by(height) {
+            (0..rows).step_by(height).all(|top| {
                 f(Band {
                     banded: self,
                     start: matrix + top as isize,
                     height: height.min(rows - top),
-                });
-            }
-            true
-        });
+                })
+            })
+        })
     }
 }
 
