@@ -682,18 +682,16 @@ fn band_tiles_in<T: Scalar, const TILE: usize>(
     let ahead = stride.wrapping_mul(PREFETCH_COLUMNS as isize);
     let prefetching = PREFETCH && stride.unsigned_abs() * T::SIZE >= 4096;
     let mut tile = [0u8; TILE];
-    Some(banded.all_bands(height, |band| {
+    Some(banded.all_aligned_bands(height, 64, |band| {
         let h = band.height();
         // Columns go into the tile eight at a time: a register transpose of
         // the eight segments (see `kernels::transpose`). Bits are copied as
         // they are; a vectorized scan down the same segments tells whether
         // anything needed canonicalizing, which only a band holding a NaN or
         // -0.0 does.
-        let mut group: [&[T]; GROUP] = [&[]; GROUP];
-        let mut grouped = 0;
         let mut at = 0;
         let mut dirty = false;
-        let mut flush = |group: &[&[T]], at: usize, dirty: &mut bool| {
+        band.for_each_column_group::<GROUP>(|group| {
             if let Ok(full) = <&[&[T]; GROUP]>::try_from(group) {
                 if prefetching {
                     for s in full {
@@ -703,7 +701,7 @@ fn band_tiles_in<T: Scalar, const TILE: usize>(
                     }
                 }
                 let columns: [&[T]; GROUP] = full.map(|s| &s[..h]);
-                *dirty |= !clean
+                dirty |= !clean
                     && !columns
                         .iter()
                         .all(|s| T::native_is_encoding(s, FloatPolicy::Canonical));
@@ -711,25 +709,14 @@ fn band_tiles_in<T: Scalar, const TILE: usize>(
             } else {
                 for (c, segment) in group.iter().enumerate() {
                     for (r, x) in segment.iter().enumerate() {
-                        *dirty |= x.needs_canonicalizing();
+                        dirty |= x.needs_canonicalizing();
                         tile[r * pitch + at + c * T::SIZE..][..T::SIZE]
                             .copy_from_slice(native_bytes(std::slice::from_ref(x)));
                     }
                 }
             }
-        };
-        band.for_each_column(|segment| {
-            group[grouped] = segment;
-            grouped += 1;
-            if grouped == GROUP {
-                flush(&group, at, &mut dirty);
-                at += GROUP * T::SIZE;
-                grouped = 0;
-            }
+            at += GROUP * T::SIZE;
         });
-        if grouped > 0 {
-            flush(&group[..grouped], at, &mut dirty);
-        }
         if dirty && canonical {
             // Rare: rewrite this band element by element, canonically.
             let mut at = 0;

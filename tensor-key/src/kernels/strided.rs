@@ -433,29 +433,50 @@ impl<'a, T> Banded<'a, T> {
     /// by matrix, top to bottom (so the bands' rows are in row-major order).
     #[cfg(test)]
     pub(crate) fn for_each_band(&self, height: usize, mut f: impl FnMut(Band<'_, 'a, T>)) {
-        self.all_bands(height, |band| {
+        self.all_aligned_bands(height, 1, |band| {
             f(band);
             true
         });
     }
 
-    /// Like [`for_each_band`](Self::for_each_band), while `f` returns true;
-    /// true if it always did.
-    pub(crate) fn all_bands(
+    /// Like [`for_each_band`](Self::for_each_band), while `f` returns true
+    /// (true if it always did), and each matrix's first band is
+    /// cut short where that makes the next bands start at a multiple of
+    /// `align` bytes in memory (when the elements are aligned to their size),
+    /// so that with column strides that are multiples of `align`, no band's
+    /// segments share a cache line with another band's.
+    pub(crate) fn all_aligned_bands(
         &self,
         height: usize,
+        align: usize,
         mut f: impl FnMut(Band<'_, 'a, T>) -> bool,
     ) -> bool {
         let height = height.max(1);
         let rows = self.rows();
+        let size = std::mem::size_of::<T>();
+        let align = align.max(1);
         self.axes.walk(0..self.band_axis, [0], |[matrix]| {
-            (0..rows).step_by(height).all(|top| {
-                f(Band {
+            let addr = self.tensor.ptr.wrapping_offset(matrix) as usize;
+            let lead = match size {
+                0 => 0,
+                _ if !addr.is_multiple_of(size) => 0,
+                _ => (align - addr % align) % align / size,
+            };
+            let mut top = 0;
+            let mut h = if lead == 0 { height } else { lead.min(height) };
+            while top < rows {
+                let band_height = h.min(rows - top);
+                if !f(Band {
                     banded: self,
                     start: matrix + top as isize,
-                    height: height.min(rows - top),
-                })
-            })
+                    height: band_height,
+                }) {
+                    return false;
+                }
+                top += band_height;
+                h = height;
+            }
+            true
         })
     }
 }
@@ -491,6 +512,62 @@ impl<'a, T> Band<'_, 'a, T> {
                 .unwrap_or_default());
             true
         });
+    }
+}
+
+impl<'a, T> Band<'_, 'a, T> {
+    /// Calls `f` with the column segments of the band `G` at a time, in
+    /// column order: full groups, then one shorter group with the rest, if
+    /// any. Matrices whose columns run along a single axis (every matrix, and
+    /// Fortran-order tensors of any rank) skip the general walk.
+    #[inline]
+    pub(crate) fn for_each_column_group<const G: usize>(&self, mut f: impl FnMut(&[&'a [T]])) {
+        let Banded {
+            tensor,
+            axes,
+            band_axis,
+        } = self.banded;
+        let segment = |at: isize| {
+            tensor
+                .run(at, self.height, 1)
+                .as_slice()
+                .unwrap_or_default()
+        };
+        if axes.rank == band_axis + 2 {
+            let (cols, [stride]) = axes.inner();
+            let mut at = self.start;
+            let mut left = cols;
+            while left >= G {
+                let group: [&'a [T]; G] = std::array::from_fn(|c| {
+                    segment(at.wrapping_add((c as isize).wrapping_mul(stride)))
+                });
+                f(&group);
+                at = at.wrapping_add((G as isize).wrapping_mul(stride));
+                left -= G;
+            }
+            if left > 0 {
+                let mut group: [&'a [T]; G] = [&[]; G];
+                for (c, slot) in group[..left].iter_mut().enumerate() {
+                    *slot = segment(at.wrapping_add((c as isize).wrapping_mul(stride)));
+                }
+                f(&group[..left]);
+            }
+            return;
+        }
+        let mut group: [&'a [T]; G] = [&[]; G];
+        let mut grouped = 0;
+        axes.walk(band_axis + 1..axes.rank, [self.start], |[at]| {
+            group[grouped] = segment(at);
+            grouped += 1;
+            if grouped == G {
+                f(&group);
+                grouped = 0;
+            }
+            true
+        });
+        if grouped > 0 {
+            f(&group[..grouped]);
+        }
     }
 }
 
@@ -606,10 +683,33 @@ mod tests {
     }
 
     /// The elements in logical order, from the bands, when the tensor has any.
-    fn by_bands<T: Copy + Default>(t: TensorRef<'_, T>, height: usize) -> Option<Vec<T>> {
+    fn by_bands<T: Copy + Default + PartialEq>(
+        t: TensorRef<'_, T>,
+        height: usize,
+    ) -> Option<Vec<T>> {
         let banded = t.banded()?;
         let cols = banded.cols();
         let mut out = Vec::new();
+        let mut seen = Vec::new();
+        for align in [1, 8, 64] {
+            let mut out = Vec::new();
+            assert!(banded.all_aligned_bands(height, align, |band| {
+                let h = band.height();
+                assert!((1..=height.max(1)).contains(&h));
+                let mut tile = vec![T::default(); h * cols];
+                let mut j = 0;
+                band.for_each_column(|segment| {
+                    assert_eq!(segment.len(), h);
+                    for (r, &x) in segment.iter().enumerate() {
+                        tile[r * cols + j] = x;
+                    }
+                    j += 1;
+                });
+                out.extend(tile);
+                true
+            }));
+            seen.push(out);
+        }
         banded.for_each_band(height, |band| {
             let h = band.height();
             assert!((1..=height.max(1)).contains(&h));
@@ -623,8 +723,32 @@ mod tests {
                 j += 1;
             });
             assert_eq!(j, cols);
+            // The grouped walk gives the same segments, in full groups first.
+            for g in [1usize, 3, 8] {
+                let mut grouped: Vec<(*const T, usize)> = Vec::new();
+                let mut short = false;
+                let mut check = |group: &[&[T]]| {
+                    assert!(!short && !group.is_empty() && group.len() <= g);
+                    short = group.len() < g;
+                    grouped.extend(group.iter().map(|s| (s.as_ptr(), s.len())));
+                };
+                match g {
+                    1 => band.for_each_column_group::<1>(&mut check),
+                    3 => band.for_each_column_group::<3>(&mut check),
+                    _ => band.for_each_column_group::<8>(&mut check),
+                }
+                let mut k = 0;
+                band.for_each_column(|segment| {
+                    assert_eq!((segment.as_ptr(), segment.len()), grouped[k]);
+                    k += 1;
+                });
+                assert_eq!(k, grouped.len());
+            }
             out.extend(tile);
         });
+        for other in seen {
+            assert!(other == out, "aligned bands in another order");
+        }
         Some(out)
     }
 
