@@ -8,6 +8,7 @@ use crate::kernels::strided::{Band, Banded, Run, TensorRef};
 use crate::kernels::transpose::{GROUP, columns_into_rows, prefetch};
 use crate::policy::FloatPolicy;
 use num_complex::Complex;
+use std::mem::MaybeUninit;
 
 /// A fixed-width value whose element encoding is `SIZE` little-endian bytes.
 ///
@@ -532,42 +533,21 @@ fn run_eq_as<T: Scalar>(x: Run<'_, T>, y: Run<'_, T>, floats: FloatPolicy) -> bo
         .fold(true, |eq, (p, q)| eq & p.eq_under(*q, floats))
 }
 
-/// Strided run: gathered into the buffer in place, a buffer's worth at a time.
-fn put_strided<T: Scalar>(run: Run<'_, T>, enc: &mut Encoder<'_>) {
-    // One loop per policy, so the policy is a constant inside each.
-    match enc.floats() {
-        FloatPolicy::Canonical => put_strided_as(run, enc, FloatPolicy::Canonical),
-        FloatPolicy::Bitwise => put_strided_as(run, enc, FloatPolicy::Bitwise),
+/// Strided run: gathered into a stack buffer, a piece's worth at a time
+/// (loops compiled for small constant strides), then written as a
+/// contiguous run: a vectorized scan, and bits copied when they are the
+/// encoding. The bytes, and the pieces, are those of any other path.
+fn put_strided<T: Scalar>(mut run: Run<'_, T>, enc: &mut Encoder<'_>) {
+    let mut buf = [const { MaybeUninit::<T>::uninit() }; GATHER];
+    while run.len() > 0 {
+        let items = run.gather(&mut buf);
+        put_slice(items, enc);
+        run = run.split_at(items.len()).1;
     }
 }
 
-#[inline(always)]
-fn put_strided_as<T: Scalar>(mut run: Run<'_, T>, enc: &mut Encoder<'_>, floats: FloatPolicy) {
-    while run.len() > 0 {
-        let spare = enc.spare(run.len().saturating_mul(T::SIZE));
-        let take = (spare.len() / T::SIZE).min(run.len());
-        if take == 0 {
-            // The next element straddles two pieces.
-            let (head, tail) = run.split_at(1);
-            head.iter().for_each(|x| put_scalar(*x, enc));
-            run = tail;
-            continue;
-        }
-        let (head, tail) = run.split_at(take);
-        // A branch-free scan first: when nothing needs canonicalizing, the
-        // gather copies bits without per-element tests.
-        let clean = floats == FloatPolicy::Bitwise
-            || !head
-                .iter()
-                .fold(false, |dirty, x| dirty | x.needs_canonicalizing());
-        let policy = if clean { FloatPolicy::Bitwise } else { floats };
-        for (x, out) in head.iter().zip(spare.chunks_exact_mut(T::SIZE)) {
-            x.write_le(policy, out);
-        }
-        enc.commit(take * T::SIZE);
-        run = tail;
-    }
-}
+/// Elements gathered at a time: a piece of f32.
+const GATHER: usize = 1024;
 
 /// Writes a banded tensor's elements in row-major order: a band of rows is
 /// transposed through a stack tile, reading each column's segment of the band

@@ -17,6 +17,7 @@
 use crate::policy::Bitwise;
 use ndarray::{ArrayBase, Data, Dimension};
 use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 
 /// Room for the axes of extent above 1. An array holds at most `isize::MAX`
 /// elements (ndarray's invariant, and nalgebra's), and each such axis at least
@@ -316,6 +317,46 @@ impl<T> Clone for Run<'_, T> {
     }
 }
 impl<T> Copy for Run<'_, T> {}
+
+impl<T: Copy> Run<'_, T> {
+    /// Copies the run's first elements (as many as `buf` holds) into `buf`
+    /// and returns them as a slice. Small constant strides (2, 3, 4 and -1,
+    /// every-other-column views, reversed axes, fields of interleaved
+    /// records) get loops compiled for that stride, which unroll and
+    /// vectorize; a runtime stride loads one element at a time.
+    #[inline]
+    pub(crate) fn gather<'b>(&self, buf: &'b mut [MaybeUninit<T>]) -> &'b [T] {
+        let n = self.len.min(buf.len());
+        let out = &mut buf[..n];
+        match self.stride {
+            1 => gather_const::<T, 1>(self.ptr, out),
+            2 => gather_const::<T, 2>(self.ptr, out),
+            3 => gather_const::<T, 3>(self.ptr, out),
+            4 => gather_const::<T, 4>(self.ptr, out),
+            -1 => gather_const::<T, -1>(self.ptr, out),
+            stride => {
+                for (i, slot) in out.iter_mut().enumerate() {
+                    // SAFETY: `i < len`, so this is element `i` of the run,
+                    // initialized and borrowed (the `TensorRef` contract).
+                    slot.write(unsafe { self.ptr.wrapping_offset(i as isize * stride).read() });
+                }
+            }
+        }
+        // SAFETY: every one of the first `n` slots was written just above,
+        // and `MaybeUninit<T>` has the layout of `T`.
+        unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<T>(), n) }
+    }
+}
+
+/// The gather loop for a stride known at compile time.
+#[inline(always)]
+fn gather_const<T: Copy, const STRIDE: isize>(ptr: *const T, out: &mut [MaybeUninit<T>]) {
+    for (i, slot) in out.iter_mut().enumerate() {
+        // SAFETY: the caller's run has at least `out.len()` elements `STRIDE`
+        // apart from `ptr`, so this is element `i`, initialized and borrowed.
+        slot.write(unsafe { ptr.wrapping_offset(i as isize * STRIDE).read() });
+    }
+}
 
 impl<'a, T> Run<'a, T> {
     /// The number of elements.
@@ -928,6 +969,58 @@ mod tests {
                 .memory_block()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn gathers_copy_runs_of_every_stride_in_pieces() {
+        let store: Vec<u32> = (0..200).collect();
+        let a = Array::from_shape_vec((10, 20), store).unwrap();
+        let views = [
+            a.slice(s![.., ..;2]),
+            a.slice(s![.., ..;3]),
+            a.slice(s![.., ..;4]),
+            a.slice(s![.., ..;5]),
+            a.slice(s![.., ..;-1]),
+            a.slice(s![.., 1..;-2]),
+            a.slice(s![.., 3..4]),
+            a.slice(s![.., 0..0]),
+        ];
+        for v in &views {
+            for cap in [0usize, 1, 2, 3, 7, 64] {
+                let mut got = Vec::new();
+                TensorRef::of_array(v).for_each_run(|mut run| {
+                    let mut buf = [MaybeUninit::<u32>::uninit(); 64];
+                    if cap == 0 {
+                        assert!(run.gather(&mut buf[..0]).is_empty());
+                        got.extend(run.iter().copied());
+                        return;
+                    }
+                    while run.len() > 0 {
+                        let items = run.gather(&mut buf[..cap]);
+                        assert_eq!(items.len(), cap.min(run.len()));
+                        got.extend_from_slice(items);
+                        run = run.split_at(items.len()).1;
+                    }
+                });
+                assert_eq!(got, logical(v), "cap {cap}");
+            }
+        }
+        let strided = ArrayD::from_shape_fn(IxDyn(&[3, 9]), |i| i[0] * 9 + i[1]);
+        let cols = strided.slice_each_axis(|ax| match ax.axis.index() {
+            1 => ndarray::Slice::new(0, None, 4),
+            _ => ndarray::Slice::from(..),
+        });
+        let mut got = Vec::new();
+        TensorRef::of_array(&cols).for_each_run(|run| {
+            let mut buf = [MaybeUninit::<usize>::uninit(); 2];
+            let mut run = run;
+            while run.len() > 0 {
+                let items = run.gather(&mut buf);
+                got.extend_from_slice(items);
+                run = run.split_at(items.len()).1;
+            }
+        });
+        assert_eq!(got, cols.iter().copied().collect::<Vec<_>>());
     }
 
     #[test]
