@@ -680,12 +680,12 @@ fn band_tiles_in<T: Scalar, const TILE: usize>(
                         prefetch(p.wrapping_add(h - 1));
                     }
                 }
-                let columns: [&[T]; GROUP] = full.map(|s| &s[..h]);
+                // Segments of the band's height (the kernel checks).
                 dirty |= !clean
-                    && !columns
+                    && !full
                         .iter()
                         .all(|s| T::native_is_encoding(s, FloatPolicy::Canonical));
-                columns_into_rows(&columns, &mut tile, pitch, at);
+                columns_into_rows(full, &mut tile, pitch, at);
             } else {
                 for (c, segment) in group.iter().enumerate() {
                     for (r, x) in segment.iter().enumerate() {

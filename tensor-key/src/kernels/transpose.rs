@@ -36,6 +36,16 @@ pub(crate) fn columns_into_rows<T: Scalar>(
     debug_assert_eq!(std::mem::size_of::<T>(), T::SIZE);
     #[cfg(target_arch = "x86_64")]
     {
+        if std::mem::size_of::<T>() == 4 && h >= 8 && std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above); every
+            // segment holds `h` elements of 4 bytes, and every destination
+            // `r * pitch + at + [0, 32)` for `r < h` lies inside the tile
+            // (asserted above).
+            unsafe {
+                avx2::rows_of_4(columns.map(|s| s.as_ptr().cast::<u8>()), h, tile, pitch, at)
+            };
+            return;
+        }
         if std::mem::size_of::<T>() == 4 {
             // SAFETY: every segment holds `h` elements of 4 bytes, and every
             // destination `r * pitch + at + [0, 32)` for `r < h` lies inside
@@ -169,6 +179,75 @@ mod sse2 {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::GROUP;
+    use std::arch::x86_64::*;
+
+    /// 8×8 blocks: eight 8-element loads, 24 shuffles, eight stores; the
+    /// rows past the last multiple of 8 go through the SSE2 kernel.
+    ///
+    /// # Safety
+    /// The CPU supports AVX2; each `columns[c]` points to `h` readable 4-byte
+    /// elements, and `tile[r * pitch + at..][..32]` exists for every `r < h`.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn rows_of_4(
+        columns: [*const u8; GROUP],
+        h: usize,
+        tile: &mut [u8],
+        pitch: usize,
+        at: usize,
+    ) {
+        let out = tile.as_mut_ptr();
+        let mut r = 0;
+        // SAFETY (whole block): loads read elements `r..r + 8 <= h` of a
+        // column; stores write 32 bytes at `(r + k) * pitch + at` for
+        // `r + k < h`, inside the caller's bounds; all unaligned. The rest
+        // goes to the SSE2 kernel with the columns advanced by `r` elements
+        // (still inside them) and the tile from row `r` on.
+        unsafe {
+            while r + 8 <= h {
+                let a: [__m256i; GROUP] =
+                    std::array::from_fn(|c| _mm256_loadu_si256(columns[c].add(4 * r).cast()));
+                let t0 = _mm256_unpacklo_epi32(a[0], a[1]);
+                let t1 = _mm256_unpackhi_epi32(a[0], a[1]);
+                let t2 = _mm256_unpacklo_epi32(a[2], a[3]);
+                let t3 = _mm256_unpackhi_epi32(a[2], a[3]);
+                let t4 = _mm256_unpacklo_epi32(a[4], a[5]);
+                let t5 = _mm256_unpackhi_epi32(a[4], a[5]);
+                let t6 = _mm256_unpacklo_epi32(a[6], a[7]);
+                let t7 = _mm256_unpackhi_epi32(a[6], a[7]);
+                let u0 = _mm256_unpacklo_epi64(t0, t2);
+                let u1 = _mm256_unpackhi_epi64(t0, t2);
+                let u2 = _mm256_unpacklo_epi64(t1, t3);
+                let u3 = _mm256_unpackhi_epi64(t1, t3);
+                let u4 = _mm256_unpacklo_epi64(t4, t6);
+                let u5 = _mm256_unpackhi_epi64(t4, t6);
+                let u6 = _mm256_unpacklo_epi64(t5, t7);
+                let u7 = _mm256_unpackhi_epi64(t5, t7);
+                let rows = [
+                    _mm256_permute2x128_si256::<0x20>(u0, u4),
+                    _mm256_permute2x128_si256::<0x20>(u1, u5),
+                    _mm256_permute2x128_si256::<0x20>(u2, u6),
+                    _mm256_permute2x128_si256::<0x20>(u3, u7),
+                    _mm256_permute2x128_si256::<0x31>(u0, u4),
+                    _mm256_permute2x128_si256::<0x31>(u1, u5),
+                    _mm256_permute2x128_si256::<0x31>(u2, u6),
+                    _mm256_permute2x128_si256::<0x31>(u3, u7),
+                ];
+                for (k, row) in rows.into_iter().enumerate() {
+                    _mm256_storeu_si256(out.add((r + k) * pitch + at).cast(), row);
+                }
+                r += 8;
+            }
+            if r < h {
+                let rest = columns.map(|c| c.add(4 * r));
+                super::sse2::rows_of_4(rest, h - r, &mut tile[r * pitch..], pitch, at);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,7 +255,7 @@ mod tests {
     fn check<T: Scalar + Default + PartialEq + std::fmt::Debug>(make: impl Fn(usize) -> T) {
         let n = 64 * 40 + 8;
         let store: Vec<T> = (0..n).map(&make).collect();
-        for h in [0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17] {
+        for h in [0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 25, 33] {
             for start in 0..3 {
                 for at_elems in [0usize, 1, 3] {
                     // Columns from scattered, unaligned places, some
