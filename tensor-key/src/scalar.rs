@@ -4,9 +4,11 @@
 use crate::encoder::Encoder;
 use crate::format::{CHUNK, tag};
 use crate::kernels::scan::{native_bytes, none_dirty};
-use crate::kernels::strided::{Banded, Run, TensorRef};
+use crate::kernels::strided::{Band, Banded, Run, TensorRef};
+use crate::kernels::transpose::{GROUP, columns_into_rows, prefetch};
 use crate::policy::FloatPolicy;
 use num_complex::Complex;
+use std::mem::MaybeUninit;
 
 /// A fixed-width value whose element encoding is `SIZE` little-endian bytes.
 ///
@@ -498,6 +500,20 @@ pub(crate) fn elements_eq<T: Scalar>(
             FloatPolicy::Bitwise => run_eq_as(x, y, FloatPolicy::Bitwise),
         },
     };
+    // One side banded (Fortran order, transposes), the other C order: bands
+    // of the first transposed into a tile, compared with the other's rows.
+    if let Some(y) = b.as_standard_slice()
+        && let Some(banded) = a.banded()
+        && let Some(equal) = bands_eq(&banded, y, floats)
+    {
+        return equal;
+    }
+    if let Some(x) = a.as_standard_slice()
+        && let Some(banded) = b.banded()
+        && let Some(equal) = bands_eq(&banded, x, floats)
+    {
+        return equal;
+    }
     // Mixed layouts (Fortran against C order, transposes): equality needs no
     // particular order, so walk in bands along whichever side has a unit-stride
     // outer axis; both sides then read whole cache lines.
@@ -517,42 +533,21 @@ fn run_eq_as<T: Scalar>(x: Run<'_, T>, y: Run<'_, T>, floats: FloatPolicy) -> bo
         .fold(true, |eq, (p, q)| eq & p.eq_under(*q, floats))
 }
 
-/// Strided run: gathered into the buffer in place, a buffer's worth at a time.
-fn put_strided<T: Scalar>(run: Run<'_, T>, enc: &mut Encoder<'_>) {
-    // One loop per policy, so the policy is a constant inside each.
-    match enc.floats() {
-        FloatPolicy::Canonical => put_strided_as(run, enc, FloatPolicy::Canonical),
-        FloatPolicy::Bitwise => put_strided_as(run, enc, FloatPolicy::Bitwise),
+/// Strided run: gathered into a stack buffer, a piece's worth at a time
+/// (loops compiled for small constant strides), then written as a
+/// contiguous run: a vectorized scan, and bits copied when they are the
+/// encoding. The bytes, and the pieces, are those of any other path.
+fn put_strided<T: Scalar>(mut run: Run<'_, T>, enc: &mut Encoder<'_>) {
+    let mut buf = [const { MaybeUninit::<T>::uninit() }; GATHER];
+    while run.len() > 0 {
+        let items = run.gather(&mut buf);
+        put_slice(items, enc);
+        run = run.split_at(items.len()).1;
     }
 }
 
-#[inline(always)]
-fn put_strided_as<T: Scalar>(mut run: Run<'_, T>, enc: &mut Encoder<'_>, floats: FloatPolicy) {
-    while run.len() > 0 {
-        let spare = enc.spare(run.len().saturating_mul(T::SIZE));
-        let take = (spare.len() / T::SIZE).min(run.len());
-        if take == 0 {
-            // The next element straddles two pieces.
-            let (head, tail) = run.split_at(1);
-            head.iter().for_each(|x| put_scalar(*x, enc));
-            run = tail;
-            continue;
-        }
-        let (head, tail) = run.split_at(take);
-        // A branch-free scan first: when nothing needs canonicalizing, the
-        // gather copies bits without per-element tests.
-        let clean = floats == FloatPolicy::Bitwise
-            || !head
-                .iter()
-                .fold(false, |dirty, x| dirty | x.needs_canonicalizing());
-        let policy = if clean { FloatPolicy::Bitwise } else { floats };
-        for (x, out) in head.iter().zip(spare.chunks_exact_mut(T::SIZE)) {
-            x.write_le(policy, out);
-        }
-        enc.commit(take * T::SIZE);
-        run = tail;
-    }
-}
+/// Elements gathered at a time: a piece of f32.
+const GATHER: usize = 1024;
 
 /// Writes a banded tensor's elements in row-major order: a band of rows is
 /// transposed through a stack tile, reading each column's segment of the band
@@ -562,6 +557,61 @@ fn put_strided_as<T: Scalar>(mut run: Run<'_, T>, enc: &mut Encoder<'_>, floats:
 /// Returns false, having written nothing, when rows are too long for a band of
 /// two; the caller then goes run by run.
 fn put_bands<T: Scalar>(banded: &Banded<'_, T>, enc: &mut Encoder<'_>) -> bool {
+    let canonical = enc.floats() == FloatPolicy::Canonical;
+    let row_bytes = banded.cols() * T::SIZE;
+    band_tiles(banded, canonical, |_, tile, h, pitch| {
+        for row in tile.chunks(pitch).take(h) {
+            enc.put(&row[..row_bytes]);
+        }
+        true
+    })
+    .is_some()
+}
+
+/// Canonical equality of a banded tensor's elements with the same elements
+/// in row-major order: each band is transposed into a tile (raw bits), whose
+/// rows are compared with the slice's as bytes; only rows whose bytes differ
+/// are compared by the canonical rule. `None` when rows are too long for a
+/// band of two.
+fn bands_eq<T: Scalar>(banded: &Banded<'_, T>, items: &[T], floats: FloatPolicy) -> Option<bool> {
+    let cols = banded.cols();
+    let row_bytes = cols * T::SIZE;
+    let lenient = !T::BYTES_ARE_IDENTITY && floats == FloatPolicy::Canonical;
+    let mut rest = items;
+    band_tiles(banded, false, |band, tile, h, pitch| {
+        let Some((chunk, tail)) = rest.split_at_checked(h * cols) else {
+            return false;
+        };
+        rest = tail;
+        tile.chunks(pitch)
+            .zip(chunk.chunks_exact(cols.max(1)))
+            .enumerate()
+            .all(|(r, (t, x))| {
+                t[..row_bytes] == *native_bytes(x)
+                    || (lenient && {
+                        // Rare: a NaN payload or a signed zero apart.
+                        let mut eq = true;
+                        let mut c = 0;
+                        band.for_each_column(|segment| {
+                            eq &= segment[r].eq_under(x[c], floats);
+                            c += 1;
+                        });
+                        eq
+                    })
+            })
+    })
+}
+
+/// Calls `f` with each band of a banded tensor transposed into a stack tile:
+/// the band, its `h` rows in the tile `pitch` bytes apart (each row's
+/// elements first, then padding), while `f` returns true. With `canonical`,
+/// the rows hold canonical element encodings, else the elements' bits.
+/// `None`, having called nothing, when rows are too long for a band of two.
+fn band_tiles<T: Scalar>(
+    banded: &Banded<'_, T>,
+    canonical: bool,
+    f: impl FnMut(&Band<'_, '_, T>, &[u8], usize, usize) -> bool,
+) -> Option<bool> {
     let row_bytes = banded.cols() * T::SIZE;
     // Tile rows are a cache line longer than a row: with power-of-two row
     // lengths, unpadded rows would all map to the same cache sets.
@@ -575,106 +625,99 @@ fn put_bands<T: Scalar>(banded: &Banded<'_, T>, enc: &mut Encoder<'_>) -> bool {
     // the lines share a handful of cache sets and are evicted in between.
     let full = pitch * BAND_ROWS;
     if full <= 4 << 10 {
-        put_bands_in::<T, { 4 << 10 }>(banded, pitch, enc)
+        band_tiles_in::<T, { 4 << 10 }>(banded, pitch, canonical, f)
     } else if full <= 16 << 10 {
-        put_bands_in::<T, { 16 << 10 }>(banded, pitch, enc)
+        band_tiles_in::<T, { 16 << 10 }>(banded, pitch, canonical, f)
+    } else if full <= 72 << 10 {
+        band_tiles_in::<T, { 72 << 10 }>(banded, pitch, canonical, f)
     } else if pitch * 4 <= 36 << 10 {
-        put_bands_in::<T, { 36 << 10 }>(banded, pitch, enc)
+        band_tiles_in::<T, { 36 << 10 }>(banded, pitch, canonical, f)
     } else {
-        put_bands_in::<T, BIG_TILE>(banded, pitch, enc)
+        band_tiles_in::<T, BIG_TILE>(banded, pitch, canonical, f)
     }
 }
 
 #[inline(never)]
-fn put_bands_in<T: Scalar, const TILE: usize>(
+fn band_tiles_in<T: Scalar, const TILE: usize>(
     banded: &Banded<'_, T>,
     pitch: usize,
-    enc: &mut Encoder<'_>,
-) -> bool {
+    canonical: bool,
+    mut f: impl FnMut(&Band<'_, '_, T>, &[u8], usize, usize) -> bool,
+) -> Option<bool> {
     let height = (TILE / pitch).min(BAND_ROWS);
     if height < 2 {
-        return false;
+        return None;
     }
-    let floats = enc.floats();
-    let row_bytes = pitch - 64;
     // When the tensor fills one block of memory (Fortran order, any
     // permutation of axes), one vectorized scan of the block usually shows
     // that nothing needs canonicalizing, and the segments need no scans.
-    let clean = floats == FloatPolicy::Bitwise
+    let clean = !canonical
         || banded
             .memory_block()
             .is_some_and(|m| T::native_is_encoding(m, FloatPolicy::Canonical));
+    // Far-apart columns (a page or more) defeat the hardware prefetchers:
+    // every segment is a demand miss. Their segments are asked for a few
+    // groups ahead instead.
+    let stride = banded.column_stride();
+    let ahead = stride.wrapping_mul(PREFETCH_COLUMNS as isize);
+    let prefetching = PREFETCH && stride.unsigned_abs() * T::SIZE >= 4096;
     let mut tile = [0u8; TILE];
-    banded.for_each_band(height, |band| {
+    Some(banded.all_aligned_bands(height, 64, |band| {
         let h = band.height();
-        // Columns go into the tile eight at a time: for each row, one element
-        // from each of the eight segments (lines that stay in L1), then one
-        // contiguous store into the tile row. Bits are copied as they are; a
-        // branch-free test on the same values tells whether anything needed
-        // canonicalizing, which only a band holding a NaN or -0.0 does.
-        let mut group: [&[T]; COLUMN_GROUP] = [&[]; COLUMN_GROUP];
-        let mut grouped = 0;
+        // Columns go into the tile eight at a time: a register transpose of
+        // the eight segments (see `kernels::transpose`). Bits are copied as
+        // they are; a vectorized scan down the same segments tells whether
+        // anything needed canonicalizing, which only a band holding a NaN or
+        // -0.0 does.
         let mut at = 0;
         let mut dirty = false;
-        let mut flush = |group: &[&[T]], at: usize, dirty: &mut bool| {
-            if let Ok(full) = <&[&[T]; COLUMN_GROUP]>::try_from(group) {
-                // Segments cut to the band's height, so the indexing below
-                // needs no bounds checks.
-                let columns: [&[T]; COLUMN_GROUP] = full.map(|s| &s[..h]);
-                // The scan runs down each contiguous segment, where it
-                // vectorizes (across the eight values of a row it does not).
-                *dirty |= !clean
-                    && !columns
-                        .iter()
-                        .all(|s| T::native_is_encoding(s, FloatPolicy::Canonical));
-                for (c, column) in columns.iter().enumerate() {
-                    let at = at + c * T::SIZE;
-                    let rows = tile.chunks_exact_mut(pitch);
-                    for (row, x) in rows.zip(native_bytes(column).chunks_exact(T::SIZE)) {
-                        row[at..at + T::SIZE].copy_from_slice(x);
+        band.for_each_column_group::<GROUP>(|group| {
+            if let Ok(full) = <&[&[T]; GROUP]>::try_from(group) {
+                if prefetching {
+                    for s in full {
+                        let p = s.as_ptr().wrapping_offset(ahead);
+                        prefetch(p);
+                        prefetch(p.wrapping_add(h - 1));
                     }
                 }
+                // Segments of the band's height (the kernel checks).
+                dirty |= !clean
+                    && !full
+                        .iter()
+                        .all(|s| T::native_is_encoding(s, FloatPolicy::Canonical));
+                columns_into_rows(full, &mut tile, pitch, at);
             } else {
                 for (c, segment) in group.iter().enumerate() {
                     for (r, x) in segment.iter().enumerate() {
-                        *dirty |= x.needs_canonicalizing();
+                        dirty |= x.needs_canonicalizing();
                         tile[r * pitch + at + c * T::SIZE..][..T::SIZE]
                             .copy_from_slice(native_bytes(std::slice::from_ref(x)));
                     }
                 }
             }
-        };
-        band.for_each_column(|segment| {
-            group[grouped] = segment;
-            grouped += 1;
-            if grouped == COLUMN_GROUP {
-                flush(&group, at, &mut dirty);
-                at += COLUMN_GROUP * T::SIZE;
-                grouped = 0;
-            }
+            at += GROUP * T::SIZE;
         });
-        if grouped > 0 {
-            flush(&group[..grouped], at, &mut dirty);
-        }
-        if dirty && floats == FloatPolicy::Canonical {
+        if dirty && canonical {
             // Rare: rewrite this band element by element, canonically.
             let mut at = 0;
             band.for_each_column(|segment| {
                 for (r, x) in segment.iter().enumerate() {
-                    x.write_le(floats, &mut tile[r * pitch + at..][..T::SIZE]);
+                    x.write_le(
+                        FloatPolicy::Canonical,
+                        &mut tile[r * pitch + at..][..T::SIZE],
+                    );
                 }
                 at += T::SIZE;
             });
         }
-        for row in tile.chunks(pitch).take(h) {
-            enc.put(&row[..row_bytes]);
-        }
-    });
-    true
+        f(&band, &tile, h, pitch)
+    }))
 }
 
-/// Columns transposed together into the tile.
-const COLUMN_GROUP: usize = 8;
+/// Whether the band transposes prefetch far-apart column segments, and how
+/// many columns ahead.
+const PREFETCH: bool = true;
+const PREFETCH_COLUMNS: usize = 32;
 
 /// The largest transposition tile: a full band of 16 rows of 4096 f32 (a
 /// 4096 x 4096 Fortran-order matrix) with its row padding. Only tensors with
@@ -750,5 +793,85 @@ fn put_iter_as<T: Scalar>(
         if written < room {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array, Array3, ShapeBuilder, s};
+
+    /// The tiled comparison of a banded side with a C-order side, against the
+    /// element-by-element rule, with NaN payloads and signed zeros planted.
+    #[test]
+    fn banded_against_c_order_equality_follows_the_element_rule() {
+        for (rows, cols) in [
+            (2, 2),
+            (2, 3),
+            (3, 7),
+            (5, 8),
+            (9, 17),
+            (17, 9),
+            (16, 1100),
+            (33, 64),
+        ] {
+            let c = Array::from_shape_fn((rows, cols), |(i, j)| (i * 31 + j) as f32 - 7.0);
+            let mut f = Array::<f32, _>::zeros((rows, cols).f());
+            f.assign(&c);
+            let same = |x: &Array<f32, _>, y: &Array<f32, _>, floats| {
+                x.iter()
+                    .zip(y)
+                    .all(|(p, q)| Float::eq_under(*p, *q, floats))
+            };
+            for floats in [FloatPolicy::Canonical, FloatPolicy::Bitwise] {
+                for (at, value) in [(0, f32::NAN), (rows * cols - 1, -0.0), (cols / 2, 1e9)] {
+                    let (i, j) = (at / cols, at % cols);
+                    let mut g = f.clone();
+                    let mut d = c.clone();
+                    // Another NaN payload / the other zero / a different value.
+                    g[(i, j)] = value;
+                    d[(i, j)] = match value {
+                        v if v.is_nan() => f32::from_bits(0x7FC0_0001),
+                        0.0 => 0.0,
+                        v => v,
+                    };
+                    let expected = same(&g, &d, floats);
+                    let a = TensorRef::of_array(&g);
+                    let b = TensorRef::of_array(&d);
+                    assert!(a.banded().is_some() && b.as_standard_slice().is_some());
+                    assert_eq!(
+                        elements_eq(a, b, floats),
+                        expected,
+                        "{rows}x{cols} {at} {floats:?}"
+                    );
+                    assert_eq!(
+                        elements_eq(b, a, floats),
+                        expected,
+                        "{rows}x{cols} {at} {floats:?}"
+                    );
+                    d[(rows - 1, 0)] += 1.0;
+                    let b = TensorRef::of_array(&d);
+                    assert!(!elements_eq(a, b, floats));
+                    assert!(!elements_eq(b, a, floats));
+                }
+            }
+        }
+        // Permuted axes of rank 3, reversed columns (no memory block), f64.
+        let c = Array3::from_shape_fn((3, 4, 5), |(i, j, k)| (i * 20 + j * 5 + k) as f64);
+        let p = c.view().permuted_axes([2, 0, 1]);
+        let pc = p.as_standard_layout();
+        assert!(elements_eq(
+            TensorRef::of_array(&p),
+            TensorRef::of_array(&pc),
+            FloatPolicy::Canonical
+        ));
+        let big = Array::from_shape_fn((6, 10).f(), |(i, j)| (i * 10 + j) as f64);
+        let rev = big.slice(s![.., ..;-1]);
+        let revc = rev.as_standard_layout();
+        assert!(elements_eq(
+            TensorRef::of_array(&rev),
+            TensorRef::of_array(&revc),
+            FloatPolicy::Bitwise
+        ));
     }
 }

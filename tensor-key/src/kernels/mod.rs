@@ -6,3 +6,4 @@
 
 pub(crate) mod scan;
 pub(crate) mod strided;
+pub(crate) mod transpose;

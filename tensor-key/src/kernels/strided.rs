@@ -17,6 +17,7 @@
 use crate::policy::Bitwise;
 use ndarray::{ArrayBase, Data, Dimension};
 use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 
 /// Room for the axes of extent above 1. An array holds at most `isize::MAX`
 /// elements (ndarray's invariant, and nalgebra's), and each such axis at least
@@ -317,6 +318,46 @@ impl<T> Clone for Run<'_, T> {
 }
 impl<T> Copy for Run<'_, T> {}
 
+impl<T: Copy> Run<'_, T> {
+    /// Copies the run's first elements (as many as `buf` holds) into `buf`
+    /// and returns them as a slice. Small constant strides (2, 3, 4 and -1,
+    /// every-other-column views, reversed axes, fields of interleaved
+    /// records) get loops compiled for that stride, which unroll and
+    /// vectorize; a runtime stride loads one element at a time.
+    #[inline]
+    pub(crate) fn gather<'b>(&self, buf: &'b mut [MaybeUninit<T>]) -> &'b [T] {
+        let n = self.len.min(buf.len());
+        let out = &mut buf[..n];
+        match self.stride {
+            1 => gather_const::<T, 1>(self.ptr, out),
+            2 => gather_const::<T, 2>(self.ptr, out),
+            3 => gather_const::<T, 3>(self.ptr, out),
+            4 => gather_const::<T, 4>(self.ptr, out),
+            -1 => gather_const::<T, -1>(self.ptr, out),
+            stride => {
+                for (i, slot) in out.iter_mut().enumerate() {
+                    // SAFETY: `i < len`, so this is element `i` of the run,
+                    // initialized and borrowed (the `TensorRef` contract).
+                    slot.write(unsafe { self.ptr.wrapping_offset(i as isize * stride).read() });
+                }
+            }
+        }
+        // SAFETY: every one of the first `n` slots was written just above,
+        // and `MaybeUninit<T>` has the layout of `T`.
+        unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<T>(), n) }
+    }
+}
+
+/// The gather loop for a stride known at compile time.
+#[inline(always)]
+fn gather_const<T: Copy, const STRIDE: isize>(ptr: *const T, out: &mut [MaybeUninit<T>]) {
+    for (i, slot) in out.iter_mut().enumerate() {
+        // SAFETY: the caller's run has at least `out.len()` elements `STRIDE`
+        // apart from `ptr`, so this is element `i`, initialized and borrowed.
+        slot.write(unsafe { ptr.wrapping_offset(i as isize * STRIDE).read() });
+    }
+}
+
 impl<'a, T> Run<'a, T> {
     /// The number of elements.
     #[inline]
@@ -394,6 +435,15 @@ impl<'a, T> Banded<'a, T> {
             .product()
     }
 
+    /// The distance in elements between consecutive columns' segments when
+    /// they follow each other along the innermost axis (the common case: the
+    /// next column's segment is this far ahead, except where an outer column
+    /// axis carries).
+    #[inline]
+    pub(crate) fn column_stride(&self) -> isize {
+        self.axes.strides[self.axes.rank - 1][0]
+    }
+
     /// All elements as one slice in memory order, when they fill a block of
     /// memory exactly once (any permutation of C-order strides, as Fortran
     /// order is).
@@ -421,20 +471,54 @@ impl<'a, T> Banded<'a, T> {
     }
 
     /// Calls `f` with each band of at most `height` consecutive rows, matrix
-    /// by matrix, top to bottom.
+    /// by matrix, top to bottom (so the bands' rows are in row-major order).
+    #[cfg(test)]
     pub(crate) fn for_each_band(&self, height: usize, mut f: impl FnMut(Band<'_, 'a, T>)) {
-        let height = height.max(1);
-        let rows = self.rows();
-        self.axes.walk(0..self.band_axis, [0], |[matrix]| {
-            for top in (0..rows).step_by(height) {
-                f(Band {
-                    banded: self,
-                    start: matrix + top as isize,
-                    height: height.min(rows - top),
-                });
-            }
+        self.all_aligned_bands(height, 1, |band| {
+            f(band);
             true
         });
+    }
+
+    /// Like [`for_each_band`](Self::for_each_band), while `f` returns true
+    /// (true if it always did), and each matrix's first band is
+    /// cut short where that makes the next bands start at a multiple of
+    /// `align` bytes in memory (when the elements are aligned to their size),
+    /// so that with column strides that are multiples of `align`, no band's
+    /// segments share a cache line with another band's.
+    pub(crate) fn all_aligned_bands(
+        &self,
+        height: usize,
+        align: usize,
+        mut f: impl FnMut(Band<'_, 'a, T>) -> bool,
+    ) -> bool {
+        let height = height.max(1);
+        let rows = self.rows();
+        let size = std::mem::size_of::<T>();
+        let align = align.max(1);
+        self.axes.walk(0..self.band_axis, [0], |[matrix]| {
+            let addr = self.tensor.ptr.wrapping_offset(matrix) as usize;
+            let lead = match size {
+                0 => 0,
+                _ if !addr.is_multiple_of(size) => 0,
+                _ => (align - addr % align) % align / size,
+            };
+            let mut top = 0;
+            let mut h = if lead == 0 { height } else { lead.min(height) };
+            while top < rows {
+                let band_height = h.min(rows - top);
+                if !f(Band {
+                    banded: self,
+                    start: matrix + top as isize,
+                    height: band_height,
+                }) {
+                    return false;
+                }
+                top += band_height;
+                h = height;
+            }
+            true
+        })
     }
 }
 
@@ -469,6 +553,62 @@ impl<'a, T> Band<'_, 'a, T> {
                 .unwrap_or_default());
             true
         });
+    }
+}
+
+impl<'a, T> Band<'_, 'a, T> {
+    /// Calls `f` with the column segments of the band `G` at a time, in
+    /// column order: full groups, then one shorter group with the rest, if
+    /// any. Matrices whose columns run along a single axis (every matrix, and
+    /// Fortran-order tensors of any rank) skip the general walk.
+    #[inline]
+    pub(crate) fn for_each_column_group<const G: usize>(&self, mut f: impl FnMut(&[&'a [T]])) {
+        let Banded {
+            tensor,
+            axes,
+            band_axis,
+        } = self.banded;
+        let segment = |at: isize| {
+            tensor
+                .run(at, self.height, 1)
+                .as_slice()
+                .unwrap_or_default()
+        };
+        if axes.rank == band_axis + 2 {
+            let (cols, [stride]) = axes.inner();
+            let mut at = self.start;
+            let mut left = cols;
+            while left >= G {
+                let group: [&'a [T]; G] = std::array::from_fn(|c| {
+                    segment(at.wrapping_add((c as isize).wrapping_mul(stride)))
+                });
+                f(&group);
+                at = at.wrapping_add((G as isize).wrapping_mul(stride));
+                left -= G;
+            }
+            if left > 0 {
+                let mut group: [&'a [T]; G] = [&[]; G];
+                for (c, slot) in group[..left].iter_mut().enumerate() {
+                    *slot = segment(at.wrapping_add((c as isize).wrapping_mul(stride)));
+                }
+                f(&group[..left]);
+            }
+            return;
+        }
+        let mut group: [&'a [T]; G] = [&[]; G];
+        let mut grouped = 0;
+        axes.walk(band_axis + 1..axes.rank, [self.start], |[at]| {
+            group[grouped] = segment(at);
+            grouped += 1;
+            if grouped == G {
+                f(&group);
+                grouped = 0;
+            }
+            true
+        });
+        if grouped > 0 {
+            f(&group[..grouped]);
+        }
     }
 }
 
@@ -584,10 +724,33 @@ mod tests {
     }
 
     /// The elements in logical order, from the bands, when the tensor has any.
-    fn by_bands<T: Copy + Default>(t: TensorRef<'_, T>, height: usize) -> Option<Vec<T>> {
+    fn by_bands<T: Copy + Default + PartialEq>(
+        t: TensorRef<'_, T>,
+        height: usize,
+    ) -> Option<Vec<T>> {
         let banded = t.banded()?;
         let cols = banded.cols();
         let mut out = Vec::new();
+        let mut seen = Vec::new();
+        for align in [1, 8, 64] {
+            let mut out = Vec::new();
+            assert!(banded.all_aligned_bands(height, align, |band| {
+                let h = band.height();
+                assert!((1..=height.max(1)).contains(&h));
+                let mut tile = vec![T::default(); h * cols];
+                let mut j = 0;
+                band.for_each_column(|segment| {
+                    assert_eq!(segment.len(), h);
+                    for (r, &x) in segment.iter().enumerate() {
+                        tile[r * cols + j] = x;
+                    }
+                    j += 1;
+                });
+                out.extend(tile);
+                true
+            }));
+            seen.push(out);
+        }
         banded.for_each_band(height, |band| {
             let h = band.height();
             assert!((1..=height.max(1)).contains(&h));
@@ -601,8 +764,32 @@ mod tests {
                 j += 1;
             });
             assert_eq!(j, cols);
+            // The grouped walk gives the same segments, in full groups first.
+            for g in [1usize, 3, 8] {
+                let mut grouped: Vec<(*const T, usize)> = Vec::new();
+                let mut short = false;
+                let mut check = |group: &[&[T]]| {
+                    assert!(!short && !group.is_empty() && group.len() <= g);
+                    short = group.len() < g;
+                    grouped.extend(group.iter().map(|s| (s.as_ptr(), s.len())));
+                };
+                match g {
+                    1 => band.for_each_column_group::<1>(&mut check),
+                    3 => band.for_each_column_group::<3>(&mut check),
+                    _ => band.for_each_column_group::<8>(&mut check),
+                }
+                let mut k = 0;
+                band.for_each_column(|segment| {
+                    assert_eq!((segment.as_ptr(), segment.len()), grouped[k]);
+                    k += 1;
+                });
+                assert_eq!(k, grouped.len());
+            }
             out.extend(tile);
         });
+        for other in seen {
+            assert!(other == out, "aligned bands in another order");
+        }
         Some(out)
     }
 
@@ -782,6 +969,58 @@ mod tests {
                 .memory_block()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn gathers_copy_runs_of_every_stride_in_pieces() {
+        let store: Vec<u32> = (0..200).collect();
+        let a = Array::from_shape_vec((10, 20), store).unwrap();
+        let views = [
+            a.slice(s![.., ..;2]),
+            a.slice(s![.., ..;3]),
+            a.slice(s![.., ..;4]),
+            a.slice(s![.., ..;5]),
+            a.slice(s![.., ..;-1]),
+            a.slice(s![.., 1..;-2]),
+            a.slice(s![.., 3..4]),
+            a.slice(s![.., 0..0]),
+        ];
+        for v in &views {
+            for cap in [0usize, 1, 2, 3, 7, 64] {
+                let mut got = Vec::new();
+                TensorRef::of_array(v).for_each_run(|mut run| {
+                    let mut buf = [MaybeUninit::<u32>::uninit(); 64];
+                    if cap == 0 {
+                        assert!(run.gather(&mut buf[..0]).is_empty());
+                        got.extend(run.iter().copied());
+                        return;
+                    }
+                    while run.len() > 0 {
+                        let items = run.gather(&mut buf[..cap]);
+                        assert_eq!(items.len(), cap.min(run.len()));
+                        got.extend_from_slice(items);
+                        run = run.split_at(items.len()).1;
+                    }
+                });
+                assert_eq!(got, logical(v), "cap {cap}");
+            }
+        }
+        let strided = ArrayD::from_shape_fn(IxDyn(&[3, 9]), |i| i[0] * 9 + i[1]);
+        let cols = strided.slice_each_axis(|ax| match ax.axis.index() {
+            1 => ndarray::Slice::new(0, None, 4),
+            _ => ndarray::Slice::from(..),
+        });
+        let mut got = Vec::new();
+        TensorRef::of_array(&cols).for_each_run(|run| {
+            let mut buf = [MaybeUninit::<usize>::uninit(); 2];
+            let mut run = run;
+            while run.len() > 0 {
+                let items = run.gather(&mut buf);
+                got.extend_from_slice(items);
+                run = run.split_at(items.len()).1;
+            }
+        });
+        assert_eq!(got, cols.iter().copied().collect::<Vec<_>>());
     }
 
     #[test]
