@@ -29,6 +29,7 @@ are.
 from __future__ import annotations
 
 import argparse
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -153,39 +154,58 @@ def dedup_local(arrays) -> dict[str, int]:
     return {k.digest(): i for k, i in first.items()}
 
 
-def _first_of_partition(items) -> dict[str, int]:
-    """On a worker: digest -> first index, for one partition of (index, array)."""
+def _first_of_partition(items) -> bytes:
+    """On a worker: digest -> first index for one partition of (index, array),
+    pickled: distributed walks a dict it sends item by item (seconds for
+    100k entries), a bytes object goes in one piece."""
     first: dict[str, int] = {}
     for i, a in items:
         first.setdefault(tensor_key.digest(a), i)
-    return first
+    return pickle.dumps(first, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _merge_firsts(dicts) -> dict[str, int]:
-    """Partition results -> digest -> smallest index overall."""
+def _merge_firsts(parts) -> bytes:
+    """Partition results -> digest -> smallest index overall (pickled)."""
     out: dict[str, int] = {}
-    for d in dicts:
-        for k, i in d.items():
+    for part in parts:
+        for k, i in pickle.loads(part).items():
             j = out.get(k)
             if j is None or i < j:
                 out[k] = i
-    return out
+    return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def dedup_bag(bag):
-    """A bag of `(index, array)` -> a delayed dict digest -> first index. The
-    digests are computed where the partitions live (on the workers); only the
-    per-partition dicts travel. (`bag.foldby` does the same, 20% slower here.)"""
+    """A bag of `(index, array)` -> a dask Item: the pickled dict digest ->
+    first index. The digests are computed where the partitions live (on the
+    workers); only the per-partition results travel. (`bag.foldby` does the
+    same, slower.)"""
     return bag.reduction(_first_of_partition, _merge_firsts)
 
 
-def dedup_dask(client, arrays, npartitions: int | None = None) -> dict[str, int]:
-    """The dataset from this process, shipped to the workers and de-duplicated there."""
+def dedup(bag, timeout=None) -> dict[str, int]:
+    """digest -> first index, computed on the cluster, unpickled here."""
+    return pickle.loads(dedup_bag(bag).compute(timeout=timeout))
+
+
+def scatter_bag(client, arrays, npartitions: int):
+    """A bag of `(index, array)` whose partitions are sent to the workers as
+    one pickled bytes object each: 4-5x faster than `db.from_sequence`,
+    which puts every array in the task graph (tokenizing each one) and lets
+    distributed walk the lists item by item."""
     import dask.bag as db
 
+    items = list(enumerate(arrays))
+    size = max(1, -(-len(items) // npartitions))
+    blobs = [pickle.dumps(items[j:j + size], protocol=5) for j in range(0, len(items), size)]
+    futures = client.scatter(blobs)
+    return db.from_delayed([client.submit(pickle.loads, f) for f in futures])
+
+
+def dedup_dask(client, arrays, npartitions: int | None = None, timeout=None) -> dict[str, int]:
+    """The dataset from this process, shipped to the workers and de-duplicated there."""
     npartitions = npartitions or max(1, 4 * len(client.scheduler_info()["workers"]))
-    bag = db.from_sequence(list(enumerate(arrays)), npartitions=npartitions)
-    return dedup_bag(bag).compute()
+    return dedup(scatter_bag(client, arrays, npartitions), timeout=timeout)
 
 
 def distinct_by_token(arrays, npartitions: int = 8) -> int:

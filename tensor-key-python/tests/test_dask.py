@@ -135,9 +135,11 @@ def test_dedup_on_cluster_matches_set_of_keys(client):
     arrays, n_unique = dask_dedup.make_dataset(5000, 0.3, seed=3)
     local = dask_dedup.dedup_local(arrays)
     bag = db.from_sequence(list(enumerate(arrays)), npartitions=8)
-    distributed = dask_dedup.dedup_bag(bag).compute(timeout=TIMEOUT)
+    distributed = dask_dedup.dedup(bag, timeout=TIMEOUT)
     assert len(local) == len(distributed) == n_unique
     assert distributed == local  # same digests, same first representatives
+    # the same with the partitions scattered as pickled bytes
+    assert dask_dedup.dedup_dask(client, arrays, npartitions=6, timeout=TIMEOUT) == local
     # the digests the workers computed are the Keys' digests here ...
     firsts = {}
     for i, a in enumerate(arrays):
