@@ -193,13 +193,16 @@ def scatter_bag(client, arrays, npartitions: int):
     one pickled bytes object each: 4-5x faster than `db.from_sequence`,
     which puts every array in the task graph (tokenizing each one) and lets
     distributed walk the lists item by item."""
+    import dask
     import dask.bag as db
 
     items = list(enumerate(arrays))
     size = max(1, -(-len(items) // npartitions))
     blobs = [pickle.dumps(items[j:j + size], protocol=5) for j in range(0, len(items), size)]
     futures = client.scatter(blobs)
-    return db.from_delayed([client.submit(pickle.loads, f) for f in futures])
+    # The delayed calls hold the futures: the data stays on the workers as
+    # long as the bag is alive.
+    return db.from_delayed([dask.delayed(pickle.loads, pure=True)(f) for f in futures])
 
 
 def dedup_dask(client, arrays, npartitions: int | None = None, timeout=None) -> dict[str, int]:
