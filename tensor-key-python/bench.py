@@ -167,6 +167,9 @@ def main(argv=None) -> int:
     print()
     print(note)
     if not args.no_write:
+        # bench_dask.py's section, if any, is kept at the end.
+        previous = (HERE / "BENCHMARKS.md").read_text(encoding="utf-8") if (HERE / "BENCHMARKS.md").exists() else ""
+        dask_section = previous[previous.index("<!-- bench-dask:start -->"):] if "<!-- bench-dask:start -->" in previous else ""
         (HERE / "BENCHMARKS.md").write_text(
             "# tensor_key (Python) benchmarks\n\n"
             "Written by `bench.py`; rerun it to refresh. Timings are per call.\n\n"
@@ -180,7 +183,8 @@ def main(argv=None) -> int:
             "this 2-CPU machine busy with other builds (load average about 4) it measured 1.55× "
             "the C-order time; the gather alone costs about 0.4× of the hashing.\n"
             "* Timings on this shared machine move by 10-30% with its load; the load average is "
-            "printed with each run.\n",
+            "printed with each run.\n"
+            + ("\n" + dask_section if dask_section else ""),
             encoding="utf-8",
         )
         # The package README and the repository README carry the same table.
