@@ -24,11 +24,19 @@ REPO = Path(__file__).resolve().parents[2]
 GOLDEN_RS = REPO / "tensor-key-cache" / "tests" / "format_vector.rs"
 
 
+PYTHON_ENTRY_RS = REPO / "tensor-key-cache" / "tests" / "python_entry.rs"
+
+
+def rust_hex_const(path: Path, name: str) -> bytes:
+    """The bytes of a `const NAME: &str = concat!("hex", ...)` in a Rust test."""
+    text = path.read_text()
+    block = re.search(rf"const {name}: &str = concat!\((.*?)\);", text, re.S).group(1)
+    return bytes.fromhex("".join(re.findall(r'"([0-9a-f]+)"', block)))
+
+
 def golden_entry() -> bytes:
     """The entry pinned byte for byte by the Rust test format_vector.rs."""
-    text = GOLDEN_RS.read_text()
-    block = re.search(r"const EXPECTED: &str = concat!\((.*?)\);", text, re.S).group(1)
-    return bytes.fromhex("".join(re.findall(r'"([0-9a-f]+)"', block)))
+    return rust_hex_const(GOLDEN_RS, "EXPECTED")
 
 
 # --- the format, against the Rust golden entry ----------------------------------
@@ -54,6 +62,20 @@ def test_python_writes_the_golden_entry_byte_for_byte():
     data = golden_entry()
     digest = data[24:56]
     assert st.encode_entry(digest, data[88:], written_at_ms=1000) == data
+
+
+def test_python_writes_the_entry_rust_reads_in_python_entry_rs(tmp_path):
+    """tensor-key-cache/tests/python_entry.rs reads these bytes with the Rust
+    Cache under the Rust key ((("golden", 42u32),), {"n": 2i64})."""
+    pinned = rust_hex_const(PYTHON_ENTRY_RS, "PYTHON_ENTRY")
+    value = {"mean": 2.5, "label": "x", "v": [1.5, -0.0], "missing": None, "n": -7}
+    d = tk.digest_bytes(((("golden", tk.U32(42)),), {"n": 2}))
+    assert st.encode_entry(d, st.pack_value(value), written_at_ms=1000) == pinned
+    # And memoize writes it there: same key, same payload (only the time differs).
+    f = tk.memoize(store=tmp_path, namespace="my_module.f")(lambda t, n: value)
+    f(("golden", tk.U32(42)), n=2)
+    data = (tmp_path / "my_module.f" / d.hex()[:2] / f"{d.hex()}.tkc").read_bytes()
+    assert data[88:] == pinned[88:] and data[16:56] == pinned[16:56]
 
 
 def readme_reader(data: bytes, digest: bytes):
