@@ -287,6 +287,16 @@ def test_bad_store_argument():
     with pytest.raises(TypeError, match="namespace"):
         tk.memoize(store="/tmp/x", namespace=3)
 
+    class Plain:
+        def get(self, digest):
+            return None
+
+        def put(self, digest, entry):
+            pass
+
+    with pytest.raises(TypeError, match="namespaced"):
+        tk.memoize(store=Plain(), namespace="x")(lambda: 1)
+
 
 # --- several processes -----------------------------------------------------------
 

@@ -11,7 +11,10 @@
 * ``digest_bytes(x)``: the same 32 bytes; ``encoding(x)``: the encoding itself.
 * ``Key(x, *, floats="canonical")``: hashable, equal by canonical value; a
   snapshot, so mutating the array later does not change the key.
-* ``memoize(maxsize=128)``: ``functools.lru_cache`` for functions of arrays.
+* ``memoize(maxsize=128, store=None)``: ``functools.lru_cache`` for functions
+  of arrays; ``store`` (a directory or ``redis://`` URL, see ``tensor_key.store``)
+  shares results between processes, in the entry format of the Rust crate
+  tensor-key-cache.
 
 See README.md for the mapping of Python values to SPEC.md types.
 """
@@ -139,7 +142,8 @@ def memoize(maxsize=128, *, floats: str = "canonical", store=None, namespace=Non
     called, and the problem counted (``store_info()``) and warned about
     (``tensor_key.store.StoreWarning``). Only values that round-trip through
     MessagePack are stored (see ``tensor_key.store``); others are returned and
-    counted as ``encode_errors``.
+    counted as ``encode_errors``. ``cache_clear()`` empties the in-process LRU
+    only; ``f.store`` is the store, ``f.store_info()`` its counters.
     """
     if callable(maxsize) and not isinstance(maxsize, bool):
         return memoize()(maxsize)
@@ -169,6 +173,8 @@ def memoize(maxsize=128, *, floats: str = "canonical", store=None, namespace=Non
             ns = namespace or None
             if derive:
                 ns = f"{getattr(fn, '__module__', None) or '_'}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+            if ns is not None and not callable(getattr(base, "namespaced", None)):
+                raise TypeError(f"namespace= needs a store with a namespaced() method, not {type(base).__name__}")
             shared = _store._StoreCache(base if ns is None else base.namespaced(ns))
 
         @functools.wraps(fn)
