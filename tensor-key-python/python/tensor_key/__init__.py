@@ -11,7 +11,10 @@
 * ``digest_bytes(x)``: the same 32 bytes; ``encoding(x)``: the encoding itself.
 * ``Key(x, *, floats="canonical")``: hashable, equal by canonical value; a
   snapshot, so mutating the array later does not change the key.
-* ``memoize(maxsize=128)``: ``functools.lru_cache`` for functions of arrays.
+* ``memoize(maxsize=128, store=None)``: ``functools.lru_cache`` for functions
+  of arrays; ``store`` (a directory or ``redis://`` URL, see ``tensor_key.store``)
+  shares results between processes, in the entry format of the Rust crate
+  tensor-key-cache.
 
 See README.md for the mapping of Python values to SPEC.md types.
 """
@@ -19,6 +22,7 @@ See README.md for the mapping of Python values to SPEC.md types.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections import OrderedDict, namedtuple
 
@@ -114,7 +118,7 @@ _register(
 CacheInfo = namedtuple("CacheInfo", ["hits", "misses", "maxsize", "currsize"])
 
 
-def memoize(maxsize=128, *, floats: str = "canonical"):
+def memoize(maxsize=128, *, floats: str = "canonical", store=None, namespace=None):
     """Like ``functools.lru_cache``, for functions of arrays.
 
     The arguments are keyed by value: ``Key((args, kwargs), floats=floats)``,
@@ -124,6 +128,22 @@ def memoize(maxsize=128, *, floats: str = "canonical"):
     argument must be encodable (see the README's value mapping). ``maxsize``
     ``None`` means unbounded. Thread-safe: the function may run twice for the
     same arguments when two threads miss at once, as with ``lru_cache``.
+
+    ``store``: a second level shared by processes and machines, behind the
+    in-process LRU (hits there do not touch it). A directory path (str or
+    ``os.PathLike``: ``tensor_key.store.DirectoryStore``), a ``redis://`` URL
+    (``RedisStore``, needs the ``redis`` package) or a store object. Entries are
+    stored under ``digest_bytes((args, kwargs), floats=floats)`` in the entry
+    format of the Rust ``tensor-key-cache`` crate; each function has its own
+    namespace: the subdirectory ``namespace`` of the directory, or the Redis key
+    prefix ``tk:v1:<namespace>:``. ``namespace`` defaults to the function's
+    ``module.qualname``; a store object is used as it is unless ``namespace`` is
+    given. Store failures and damaged entries are misses: the function is
+    called, and the problem counted (``store_info()``) and warned about
+    (``tensor_key.store.StoreWarning``). Only values that round-trip through
+    MessagePack are stored (see ``tensor_key.store``); others are returned and
+    counted as ``encode_errors``. ``cache_clear()`` empties the in-process LRU
+    only; ``f.store`` is the store, ``f.store_info()`` its counters.
     """
     if callable(maxsize) and not isinstance(maxsize, bool):
         return memoize()(maxsize)
@@ -132,11 +152,30 @@ def memoize(maxsize=128, *, floats: str = "canonical"):
     if maxsize is not None and maxsize < 0:
         maxsize = 0
     Key(0, floats=floats)  # validates `floats` now
+    if namespace is not None and not isinstance(namespace, str):
+        raise TypeError("namespace must be a str or None")
+    if store is not None:
+        from . import store as _store
+
+        base = _store.open_store(store)
+    else:
+        base = None
+    # A path or URL gets a namespace per function unless one is given; a store
+    # object is used as it is unless one is given. "" means none.
+    derive = namespace is None and isinstance(store, (str, os.PathLike))
 
     def decorator(fn):
         cache: OrderedDict = OrderedDict()
         lock = threading.Lock()
         stats = [0, 0]  # hits, misses
+        shared = None
+        if base is not None:
+            ns = namespace or None
+            if derive:
+                ns = f"{getattr(fn, '__module__', None) or '_'}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+            if ns is not None and not callable(getattr(base, "namespaced", None)):
+                raise TypeError(f"namespace= needs a store with a namespaced() method, not {type(base).__name__}")
+            shared = _store._StoreCache(base if ns is None else base.namespaced(ns))
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
@@ -147,7 +186,16 @@ def memoize(maxsize=128, *, floats: str = "canonical"):
                     stats[0] += 1
                     return cache[k]
                 stats[1] += 1
-            result = fn(*args, **kwargs)
+            if shared is not None:
+                d = k.digest_bytes()  # == digest_bytes((args, kwargs), floats=floats)
+                found = shared.lookup(d)
+                if found is not _store._MISSING:
+                    result = found
+                else:
+                    result = fn(*args, **kwargs)
+                    shared.insert(d, result)
+            else:
+                result = fn(*args, **kwargs)
             if maxsize == 0:
                 return result
             with lock:
@@ -167,8 +215,14 @@ def memoize(maxsize=128, *, floats: str = "canonical"):
                 cache.clear()
                 stats[0] = stats[1] = 0
 
+        def store_info():
+            """The shared store's counters (a ``StoreInfo``), or None without a store."""
+            return None if shared is None else shared.info()
+
         wrapper.cache_info = cache_info
         wrapper.cache_clear = cache_clear
+        wrapper.store_info = store_info
+        wrapper.store = None if shared is None else shared.store
         wrapper.cache_parameters = lambda: {"maxsize": maxsize, "floats": floats}
         return wrapper
 
