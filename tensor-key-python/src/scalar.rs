@@ -5,27 +5,8 @@ use half::{bf16, f16};
 use num_complex::Complex;
 use tensor_key::FrozenKey;
 
-/// SPEC.md section 3 tags of the scalar types (canonical float tags).
-pub(crate) mod tag {
-    pub const BOOL: u8 = 0x01;
-    pub const U8: u8 = 0x02;
-    pub const U16: u8 = 0x03;
-    pub const U32: u8 = 0x04;
-    pub const U64: u8 = 0x05;
-    pub const U128: u8 = 0x06;
-    pub const I8: u8 = 0x07;
-    pub const I16: u8 = 0x08;
-    pub const I32: u8 = 0x09;
-    pub const I64: u8 = 0x0A;
-    pub const I128: u8 = 0x0B;
-    pub const CHAR: u8 = 0x0C;
-    pub const F16: u8 = 0x10;
-    pub const BF16: u8 = 0x11;
-    pub const F32: u8 = 0x12;
-    pub const F64: u8 = 0x13;
-    pub const C32: u8 = 0x14;
-    pub const C64: u8 = 0x15;
-}
+/// SPEC.md section 3 tags, from the format's own constants in the core crate.
+pub(crate) use tensor_key::__private::tag;
 
 /// Payload width in bytes of a scalar tag (SPEC.md section 3), or `None` for a
 /// tag that is not a scalar type's.

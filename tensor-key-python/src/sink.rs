@@ -6,10 +6,9 @@ use pyo3::prelude::*;
 use sha2::{Digest, Sha256};
 use tensor_key::{Bitwise, FrozenKey, KeySink};
 
-/// SPEC.md section 2: the bytes hashed before the encoding. (The core crate
-/// keeps its copy private; `tests/test_vectors.py` checks this one against
-/// the golden digests.)
-pub(crate) const DIGEST_PREFIX: [u8; 12] = *b"tensor-key\x00\x02";
+/// SPEC.md section 2: the bytes hashed before the encoding, the core crate's
+/// own (so a format version bump reaches this package too).
+pub(crate) use tensor_key::__private::DIGEST_PREFIX;
 
 /// An encoding's destination.
 pub(crate) enum Sink {

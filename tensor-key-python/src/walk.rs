@@ -26,20 +26,8 @@ use tensor_key::KeySink;
 /// itself would otherwise recurse until the stack overflows).
 const MAX_DEPTH: u32 = 200;
 
-/// SPEC.md section 3 tags of the composite kinds.
-mod ctag {
-    pub const UNIT: u8 = 0x00;
-    pub const NONE: u8 = 0x30;
-    pub const SOME: u8 = 0x31;
-    pub const TUPLE: u8 = 0x40;
-    pub const SEQ: u8 = 0x41;
-    pub const MAP: u8 = 0x42;
-    pub const SET: u8 = 0x43;
-    pub const TENSOR: u8 = 0x50;
-    pub const STRUCT: u8 = 0x60;
-    pub const VARIANT: u8 = 0x61;
-    pub const ANY: u8 = 0xFF;
-}
+/// SPEC.md section 3 tags of the composite kinds, from the core crate.
+use tensor_key::__private::tag as ctag;
 
 /// The Python side of the value model (`tensor_key/_model.py`) and the numpy
 /// helpers, handed over once by `tensor_key/__init__.py`.

@@ -14,7 +14,7 @@ pub const FORMAT_VERSION: u8 = 2;
 
 /// Bytes hashed before the encoding when a digest is taken: the format name,
 /// a NUL, and [`FORMAT_VERSION`].
-pub(crate) const DIGEST_PREFIX: [u8; 12] = *b"tensor-key\x00\x02";
+pub const DIGEST_PREFIX: [u8; 12] = *b"tensor-key\x00\x02";
 
 /// The encoder hands bytes to its sink in pieces of this size (the last one
 /// shorter). Every scalar width divides it.
@@ -22,7 +22,9 @@ pub(crate) const CHUNK: usize = 4096;
 
 /// One-byte type tags. A value's encoding starts with its tag; inside a packed
 /// element block the scalar tag is written once for all elements.
-pub(crate) mod tag {
+// Each constant is named as in SPEC.md section 3's table, which documents it.
+#[allow(missing_docs)]
+pub mod tag {
     pub const UNIT: u8 = 0x00;
     pub const BOOL: u8 = 0x01;
     pub const U8: u8 = 0x02;

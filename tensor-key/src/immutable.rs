@@ -129,10 +129,14 @@ immutable!(
     CStr,
 );
 
-/// Support for `#[derive(FrozenKey)]`; not public API.
+/// Support for `#[derive(FrozenKey)]` and for this project's sibling crates
+/// (the Python package writes composite encodings with the format's own
+/// constants); not public API.
 #[doc(hidden)]
 pub mod __private {
     use crate::FrozenKey;
+
+    pub use crate::format::{DIGEST_PREFIX, tag};
 
     /// What the derive asserts of a field without `with`, at the field's type:
     /// `FrozenKey` with a message for types that lack an impl (together with
