@@ -660,7 +660,7 @@ fn band_tiles_in<T: Scalar, const TILE: usize>(
     // groups ahead instead.
     let stride = banded.column_stride();
     let ahead = stride.wrapping_mul(PREFETCH_COLUMNS as isize);
-    let prefetching = PREFETCH && stride.unsigned_abs() * T::SIZE >= 4096;
+    let prefetching = stride.unsigned_abs() * T::SIZE >= 4096;
     let mut tile = [0u8; TILE];
     Some(banded.all_aligned_bands(height, 64, |band| {
         let h = band.height();
@@ -714,9 +714,8 @@ fn band_tiles_in<T: Scalar, const TILE: usize>(
     }))
 }
 
-/// Whether the band transposes prefetch far-apart column segments, and how
-/// many columns ahead.
-const PREFETCH: bool = true;
+/// How many columns ahead the band transposes prefetch far-apart column
+/// segments.
 const PREFETCH_COLUMNS: usize = 32;
 
 /// The largest transposition tile: a full band of 16 rows of 4096 f32 (a
