@@ -202,25 +202,6 @@ fn negative_strides_read_in_logical_order() {
     assert_same_key(&long.view(), &reverse_all(&storage));
 }
 
-/// Records every write a hasher receives, boundaries included.
-#[derive(Default)]
-struct Recorder(Vec<Vec<u8>>);
-
-impl std::hash::Hasher for Recorder {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.push(bytes.to_vec());
-    }
-    fn finish(&self) -> u64 {
-        0
-    }
-}
-
-fn writes<K: FrozenKey + ?Sized>(k: &K) -> Vec<Vec<u8>> {
-    let mut r = Recorder::default();
-    k.key_hash(&mut r);
-    r.0
-}
-
 /// SPEC.md's tensor encoding of f32 elements, written out element by element
 /// in logical order: the general path every fast path must reproduce.
 fn spec_encoding(a: &ArrayD<f32>) -> Vec<u8> {

@@ -7,29 +7,10 @@ use common::*;
 use ndarray::{Array2, ArrayD, IxDyn, ShapeBuilder, array};
 use proptest::prelude::*;
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::BuildHasher;
 use tensor_key::{Bitwise, FrozenKey, Key, SmallTensor, SmallTensorError};
 
 type Small = SmallTensor<f32, 24>;
-
-/// Records every write a hasher receives.
-#[derive(Default)]
-struct Recorder(Vec<Vec<u8>>);
-
-impl Hasher for Recorder {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.push(bytes.to_vec());
-    }
-    fn finish(&self) -> u64 {
-        0
-    }
-}
-
-fn writes<K: FrozenKey + ?Sized>(k: &K) -> Vec<Vec<u8>> {
-    let mut r = Recorder::default();
-    k.key_hash(&mut r);
-    r.0
-}
 
 fn std_hash<K: std::hash::Hash>(k: &K, s: &std::hash::RandomState) -> u64 {
     s.hash_one(k)

@@ -7,6 +7,27 @@ use proptest::prelude::*;
 use std::hash::{BuildHasher, Hasher};
 use tensor_key::FrozenKey;
 
+/// A hasher that records every `write` it receives, boundaries included: two
+/// keys hash alike under every hasher exactly when their recordings match.
+#[derive(Default)]
+pub struct Recorder(pub Vec<Vec<u8>>);
+
+impl Hasher for Recorder {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.push(bytes.to_vec());
+    }
+    fn finish(&self) -> u64 {
+        0
+    }
+}
+
+/// The writes `key_hash` makes.
+pub fn writes<K: FrozenKey + ?Sized>(k: &K) -> Vec<Vec<u8>> {
+    let mut r = Recorder::default();
+    k.key_hash(&mut r);
+    r.0
+}
+
 /// The key's hash under std's SipHash (fixed keys) and under foldhash, whose
 /// result depends on how the input is split across `write` calls.
 pub fn hashes<K: FrozenKey + ?Sized>(k: &K) -> (u64, u64) {
