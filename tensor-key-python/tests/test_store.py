@@ -423,3 +423,127 @@ def test_redis_unreachable_still_computes_and_reports():
     assert info.store_errors >= 2 and info.hits == 0 and info.writes == 0
     assert "127.0.0.1" in info.last_error or "unreachable" in info.last_error, info.last_error
     assert any(issubclass(w.category, st.StoreWarning) for w in record)
+
+
+# --- Redis: several processes, and the server killed mid-run ----------------------
+
+
+def _redis_worker(url, namespace, seed, started, killed, restarted, out, down_done=None):
+    """Passes over 24 keys: before, during and after a server outage (the
+    events say which); every result is checked, and the counters reported."""
+
+    def f(i):
+        return {"i": i, "sq": [float(i) ** 2] * 20}
+
+    store = st.RedisStore(url, retry_after=0.05, timeout=0.5)
+    g = tk.memoize(maxsize=0, store=store, namespace=namespace)(f)
+    rng = np.random.default_rng(seed)
+    ok = True
+
+    def one_pass():
+        nonlocal ok
+        for i in rng.permutation(24):
+            ok &= g(int(i)) == f(int(i))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", st.StoreWarning)
+        one_pass()
+        started.set()
+        errors_before = g.store_info().store_errors
+        if killed is not None:
+            assert killed.wait(60)
+            one_pass()  # the server is down: computed, not stored, counted
+            down_errors = g.store_info().store_errors - errors_before
+            down_done.set()
+            assert restarted.wait(60)
+            writes_before = g.store_info().writes
+            hits_before = g.store_info().hits
+            for _ in range(50):  # until the store has reconnected
+                one_pass()
+                if g.store_info().writes + g.store_info().hits > writes_before + hits_before:
+                    break
+            back = g.store_info().writes + g.store_info().hits - writes_before - hits_before
+        else:
+            one_pass()
+            down_errors, back = 0, 0
+    info = g.store_info()
+    out.put((bool(ok), info.corrupted, info.undecodable, errors_before, down_errors, back, info.hits))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_redis_server_killed_mid_run():
+    """Four processes share a private server's entries; it is killed while they
+    use it, then restarted: every call still returns the right value, the
+    outage is counted, and the restarted server is used again."""
+    import shutil
+    import subprocess
+    import time
+
+    _need_redis_package()
+    server = os.environ.get("TK_REDIS_SERVER") or shutil.which("redis-server")
+    if not server:
+        pytest.skip("redis-server is not installed (CI installs it; or set TK_REDIS_SERVER)")
+    port = _free_port()
+
+    def start():
+        proc = subprocess.Popen(
+            [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(200):  # wait until it accepts connections
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return proc
+            except OSError:
+                time.sleep(0.05)
+        proc.kill()
+        pytest.fail("redis-server did not start")
+
+    url = f"redis://127.0.0.1:{port}/"
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    killed, restarted = ctx.Event(), ctx.Event()
+    started = [ctx.Event() for _ in range(4)]
+    down_done = [ctx.Event() for _ in range(4)]
+    server_proc = start()
+    procs = [
+        ctx.Process(
+            target=_redis_worker,
+            args=(url, "killed", s, started[s], killed, restarted, out, down_done[s]),
+        )
+        for s in range(4)
+    ]
+    try:
+        for p in procs:
+            p.start()
+        for e in started:
+            assert e.wait(120)
+        server_proc.kill()
+        server_proc.wait(10)
+        killed.set()
+        for e in down_done:  # every worker has made a pass while it was down
+            assert e.wait(120)
+        server_proc = start()
+        restarted.set()
+        got = [out.get(timeout=180) for _ in procs]
+        for p in procs:
+            p.join(timeout=60)
+            assert p.exitcode == 0
+    finally:
+        server_proc.kill()
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+    for ok, corrupted, undecodable, errors_before, down_errors, back, _ in got:
+        assert ok, got
+        assert (corrupted, undecodable, errors_before) == (0, 0, 0), got
+        assert down_errors > 0, got
+        assert back > 0, got
+    # Before the outage the processes read entries the others wrote.
+    assert sum(g[-1] for g in got) > 0, got
