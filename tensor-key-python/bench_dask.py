@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "examples"))
 
 import dask_dedup  # noqa: E402
+from bench import median_time  # noqa: E402
 
 START, END = "<!-- bench-dask:start -->", "<!-- bench-dask:end -->"
 
@@ -41,24 +42,6 @@ def best_of(fn, repeats: int) -> tuple[float, object]:
         result = fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), result
-
-
-def per_call(fn, min_time=0.05, repeats=7) -> float:
-    n = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        if time.perf_counter() - t0 >= min_time:
-            break
-        n *= 2
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        times.append((time.perf_counter() - t0) / n)
-    return statistics.median(times)
 
 
 def fmt(seconds: float) -> str:
@@ -141,9 +124,9 @@ def main(argv=None) -> int:
     costs = []
     for name, x in (("16 f32", small), ("1M f32, C order", big),
                     ("1M f32, Fortran order (1024 × 1024)", np.asfortranarray(big.reshape(1024, 1024)))):
-        d = per_call(lambda: tokenize(x))
+        d = median_time(lambda: tokenize(x), min_time=0.05, repeats=7)
         with tkd.registered():
-            c = per_call(lambda: tokenize(x))
+            c = median_time(lambda: tokenize(x), min_time=0.05, repeats=7)
         costs.append((name, d, c))
 
     lines = [
