@@ -3,6 +3,7 @@
 
 use crate::encoder::Encoder;
 use crate::format::{CHUNK, tag};
+use crate::kernels::fixed::Fixed;
 use crate::kernels::scan::{native_bytes, none_dirty};
 use crate::kernels::strided::{Band, Banded, Run, TensorRef};
 use crate::kernels::transpose::{GROUP, columns_into_rows, prefetch};
@@ -32,7 +33,30 @@ pub(crate) unsafe trait Scalar: Copy {
     /// True when equal bytes in memory mean equal keys and unequal bytes unequal
     /// keys under `floats` (integers always; floats only bit for bit).
     const BYTES_ARE_IDENTITY: bool;
+
+    /// Writes the canonical encoding of a short run into `out` (exactly
+    /// `items.len() * SIZE` bytes) in one pass over 16-byte groups, with no
+    /// scan first and no copy call: the small-key path.
+    #[inline(always)]
+    fn encode_small_run(items: &[Self], out: &mut [u8]) {
+        if LITTLE_ENDIAN && std::mem::size_of::<Self>() == Self::SIZE && Self::BYTES_ARE_IDENTITY {
+            let mut dst = out.chunks_exact_mut(SMALL_GROUP);
+            let mut src = native_bytes(items).chunks_exact(SMALL_GROUP);
+            for (d, s) in (&mut dst).zip(&mut src) {
+                d.copy_from_slice(s);
+            }
+            dst.into_remainder().copy_from_slice(src.remainder());
+        } else {
+            for (slot, x) in out.chunks_exact_mut(Self::SIZE).zip(items) {
+                x.write_le(FloatPolicy::Canonical, slot);
+            }
+        }
+    }
 }
+
+/// Bytes per group of [`Scalar::encode_small_run`]: one SSE register, and a
+/// multiple of every scalar width.
+const SMALL_GROUP: usize = 16;
 
 /// Canonical equality of two slices of scalars at memcmp speed: equal bits are
 /// equal keys, so blocks are compared as bytes first, and only a block whose
@@ -176,6 +200,22 @@ pub(crate) trait Float: Copy {
         }
     }
 
+    /// The canonical encoding's bits, without branches (selects only).
+    #[inline(always)]
+    fn canonical_bits(self) -> Self::Bits {
+        let bits = self.bits();
+        let zeroed = if bits == Self::NEG_ZERO {
+            Self::POS_ZERO
+        } else {
+            bits
+        };
+        if self.is_nan() {
+            Self::CANONICAL_NAN
+        } else {
+            zeroed
+        }
+    }
+
     /// IEEE equality (`-0.0 == 0.0`, NaN unequal to everything).
     fn ieee_eq(self, other: Self) -> bool;
 
@@ -255,6 +295,24 @@ macro_rules! float_scalar {
             #[inline]
             fn needs_canonicalizing(self) -> bool {
                 Float::needs_canonicalizing(self)
+            }
+            /// Branch-free on fixed-size groups, so that it vectorizes.
+            #[inline(always)]
+            fn encode_small_run(items: &[Self], out: &mut [u8]) {
+                const PER_GROUP: usize = SMALL_GROUP / std::mem::size_of::<$t>();
+                let (groups, rest) = items.as_chunks::<PER_GROUP>();
+                let (slots, rest_slots) = out.as_chunks_mut::<SMALL_GROUP>();
+                for (slot, group) in slots.iter_mut().zip(groups) {
+                    let bits = group.map(Float::canonical_bits);
+                    let (lanes, _) = slot.as_chunks_mut::<{ std::mem::size_of::<$t>() }>();
+                    for (lane, b) in lanes.iter_mut().zip(bits) {
+                        *lane = b.to_le_bytes();
+                    }
+                }
+                let (lanes, _) = rest_slots.as_chunks_mut::<{ std::mem::size_of::<$t>() }>();
+                for (lane, x) in lanes.iter_mut().zip(rest) {
+                    *lane = Float::canonical_bits(*x).to_le_bytes();
+                }
             }
         }
 
@@ -476,13 +534,139 @@ pub(crate) fn small_tensor_encoding<T: Scalar>(
     t: TensorRef<'_, T>,
     out: &mut [u8],
 ) -> Option<usize> {
+    let fixed = match t.shape().len() {
+        1 => t.fixed::<1>().and_then(|f| fixed_encoding(f, out)),
+        2 => t.fixed::<2>().and_then(|f| fixed_encoding(f, out)),
+        3 => t.fixed::<3>().and_then(|f| fixed_encoding(f, out)),
+        4 => t.fixed::<4>().and_then(|f| fixed_encoding(f, out)),
+        _ => None,
+    };
+    if fixed.is_some() {
+        return fixed;
+    }
+    small_tensor_encoding_general(t, out)
+}
+
+/// [`small_tensor_encoding`] past the fixed-rank cases, out of line so that
+/// small keys do not pay for its stack frame.
+#[inline(never)]
+fn small_tensor_encoding_general<T: Scalar>(t: TensorRef<'_, T>, out: &mut [u8]) -> Option<usize> {
     let n = small_tensor_len(&t).filter(|&n| n <= out.len())?;
     write_small_tensor(t, FloatPolicy::Canonical, &mut out[..n]);
     Some(n)
 }
 
+/// Elements of a non-contiguous small tensor gathered on the stack.
+const GATHERED: usize = 64;
+
+/// [`small_tensor_encoding`] for ranks 1 to 4, with the rank a constant: the
+/// header's loops unroll, contiguous elements are copied in 16-byte groups and
+/// scanned (re-encoded one by one only when the scan finds a NaN or -0.0), and
+/// other layouts are gathered with nested loops. `None`, having written
+/// nothing useful, when it does not fit `out` or has over [`GATHERED`]
+/// strided elements: the general path takes those.
+#[inline(always)]
+fn fixed_encoding<T: Scalar, const R: usize>(t: Fixed<'_, T, R>, out: &mut [u8]) -> Option<usize> {
+    let shape = t.shape();
+    let len = t.len();
+    let head = 1 + 8 + 8 * R + 1;
+    let n = len.checked_mul(T::SIZE).filter(|&b| b < CHUNK)? + head;
+    let out = out.get_mut(..n)?;
+    let (header, elements) = out.split_at_mut(head);
+    header[0] = tag::TENSOR;
+    header[1..9].copy_from_slice(&(R as u64).to_le_bytes());
+    for k in 0..R {
+        header[9 + 8 * k..17 + 8 * k].copy_from_slice(&(shape[k] as u64).to_le_bytes());
+    }
+    header[head - 1] = T::tag(FloatPolicy::Canonical);
+    match t.as_standard_slice() {
+        Some(items) => T::encode_small_run(items, elements),
+        None => {
+            let mut gathered = [t.first()?; GATHERED];
+            let count = t.gather(&mut gathered)?;
+            T::encode_small_run(&gathered[..count], elements);
+        }
+    }
+    Some(n)
+}
+
+/// [`elements_eq`] for small contiguous tensors of rank 1 to 4: shapes
+/// compared as fixed arrays, elements as 16-byte groups in registers (no
+/// `memcmp` call), and by the element rule only when some bits differ. `None`
+/// for the general path (other layouts, larger tensors).
+#[inline(always)]
+fn fixed_eq<T: Scalar, const R: usize>(
+    a: Fixed<'_, T, R>,
+    b: Fixed<'_, T, R>,
+    floats: FloatPolicy,
+) -> Option<bool> {
+    if a.shape() != b.shape() {
+        return Some(false);
+    }
+    let (x, y) = (a.as_standard_slice()?, b.as_standard_slice()?);
+    if x.len() > SMALL_EQ_BYTES / T::SIZE {
+        return None;
+    }
+    let (xs, x_rest) = native_bytes(x).as_chunks::<SMALL_GROUP>();
+    let (ys, y_rest) = native_bytes(y).as_chunks::<SMALL_GROUP>();
+    let differ = xs.iter().zip(ys).fold(0u128, |acc, (p, q)| {
+        acc | (u128::from_ne_bytes(*p) ^ u128::from_ne_bytes(*q))
+    });
+    // Byte by byte: a slice `==` here would be a `memcmp` call.
+    let rest_differ = x_rest
+        .iter()
+        .zip(y_rest)
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q));
+    if differ == 0 && rest_differ == 0 {
+        return Some(true);
+    }
+    if T::BYTES_ARE_IDENTITY || floats == FloatPolicy::Bitwise {
+        return Some(false);
+    }
+    Some(x.iter().zip(y).fold(true, |eq, (p, q)| {
+        eq & p.eq_under(*q, FloatPolicy::Canonical)
+    }))
+}
+
+/// Largest element bytes [`fixed_eq`] compares in registers.
+const SMALL_EQ_BYTES: usize = 256;
+
 /// Canonical equality of the elements of two tensors of the same shape.
+#[inline]
 pub(crate) fn elements_eq<T: Scalar>(
+    a: TensorRef<'_, T>,
+    b: TensorRef<'_, T>,
+    floats: FloatPolicy,
+) -> bool {
+    let small = match a.shape().len() {
+        1 => a
+            .fixed::<1>()
+            .zip(b.fixed())
+            .and_then(|(x, y)| fixed_eq(x, y, floats)),
+        2 => a
+            .fixed::<2>()
+            .zip(b.fixed())
+            .and_then(|(x, y)| fixed_eq(x, y, floats)),
+        3 => a
+            .fixed::<3>()
+            .zip(b.fixed())
+            .and_then(|(x, y)| fixed_eq(x, y, floats)),
+        4 => a
+            .fixed::<4>()
+            .zip(b.fixed())
+            .and_then(|(x, y)| fixed_eq(x, y, floats)),
+        _ => None,
+    };
+    match small {
+        Some(equal) => equal,
+        None => elements_eq_general(a, b, floats),
+    }
+}
+
+/// [`elements_eq`] past the small fixed-rank cases, out of line so that
+/// small keys do not pay for its stack frame (tiles and gather buffers).
+#[inline(never)]
+fn elements_eq_general<T: Scalar>(
     a: TensorRef<'_, T>,
     b: TensorRef<'_, T>,
     floats: FloatPolicy,

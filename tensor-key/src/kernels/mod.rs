@@ -4,6 +4,7 @@
 //! interfaces exported here. Each `unsafe` block carries a `// SAFETY:` note,
 //! and the tests at the bottom of each file drive it through its edge cases.
 
+pub(crate) mod fixed;
 pub(crate) mod scan;
 pub(crate) mod strided;
 pub(crate) mod transpose;

@@ -14,6 +14,7 @@
 //! stays two axes, the outer one with unit stride, which is what the banded
 //! transposes look for.
 
+use super::fixed::Fixed;
 use crate::policy::Bitwise;
 use ndarray::{ArrayBase, Data, Dimension};
 use std::marker::PhantomData;
@@ -285,6 +286,20 @@ impl<'a, T> TensorRef<'a, T> {
             stride,
             _elements: PhantomData,
         }
+    }
+}
+
+impl<'a, T> TensorRef<'a, T> {
+    /// The tensor with its extents and strides in fixed arrays, when its rank
+    /// is `R`.
+    #[inline(always)]
+    pub(crate) fn fixed<const R: usize>(&self) -> Option<Fixed<'a, T, R>> {
+        Some(Fixed {
+            ptr: self.ptr,
+            shape: self.shape.try_into().ok()?,
+            strides: self.strides.try_into().ok()?,
+            _elements: PhantomData,
+        })
     }
 }
 

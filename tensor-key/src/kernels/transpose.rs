@@ -78,7 +78,7 @@ pub(crate) fn columns_into_rows<T: Scalar>(
 #[inline(always)]
 pub(crate) fn prefetch<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: `prefetcht0` only hints the cache; it reads nothing
+    // SAFETY: `prefetcht1` only hints the cache; it reads nothing
     // architecturally and never faults, whatever the address.
     unsafe {
         std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(p.cast::<i8>());
