@@ -253,6 +253,16 @@ impl FromStr for KeyDigest {
 /// Hashes the digest prefix and then the encoding.
 pub(crate) struct Sha256Sink(Sha256);
 
+impl KeyDigest {
+    /// The digest of an encoding already preceded by [`DIGEST_PREFIX`]: one
+    /// SHA-256 input, for encodings built whole on the stack.
+    #[inline]
+    pub(crate) fn of_prefixed(prefixed: &[u8]) -> KeyDigest {
+        debug_assert!(prefixed.starts_with(&DIGEST_PREFIX));
+        KeyDigest(Sha256::digest(prefixed).into())
+    }
+}
+
 impl Sha256Sink {
     pub(crate) fn new() -> Self {
         let mut state = Sha256::new();

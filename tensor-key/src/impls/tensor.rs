@@ -5,7 +5,8 @@ use crate::FrozenKey;
 use crate::KeyDigest;
 use crate::digest::Sha256Sink;
 use crate::encoder::Encoder;
-use crate::encoder::{HasherSink, KeySink};
+use crate::encoder::HasherSink;
+use crate::format::DIGEST_PREFIX;
 use crate::frozen_key::sealed::Internal;
 use crate::kernels::strided::TensorRef;
 use crate::policy::FloatPolicy;
@@ -125,40 +126,47 @@ pub(crate) fn tensor_key_hash<A: FrozenKey, H: Hasher + ?Sized>(
     t: TensorRef<'_, A>,
     state: &mut H,
 ) {
-    with_small_encoding(t, |small| match small {
+    with_small_encoding(t, &[], |small| match small {
         Some(bytes) => state.write(bytes),
         None => t.encode_into(&mut HasherSink(state)),
     });
 }
 
-/// `digest` of a lone tensor, with the same shortcut for small tensors.
+/// `digest` of a lone tensor, with the same shortcut for small tensors: the
+/// digest prefix and the encoding go to SHA-256 as one input (two `update`
+/// calls cost a 4 x 4 key a quarter more).
 #[inline]
 pub(crate) fn tensor_digest<A: FrozenKey>(t: TensorRef<'_, A>) -> KeyDigest {
-    with_small_encoding(t, |small| {
-        let mut sink = Sha256Sink::new();
-        match small {
-            Some(bytes) => sink.write(bytes),
-            None => t.encode_into(&mut sink),
+    with_small_encoding(t, &DIGEST_PREFIX, |small| match small {
+        Some(prefixed) => KeyDigest::of_prefixed(prefixed),
+        None => {
+            let mut sink = Sha256Sink::new();
+            t.encode_into(&mut sink);
+            sink.finish()
         }
-        sink.finish()
     })
 }
 
-/// Calls `f` with a small tensor's whole encoding, built on the stack, or
-/// with `None` when the tensor is not small. Two buffers, the small one
-/// first: clearing the larger costs a 4 x 4 key about as much as its hash.
+/// Calls `f` with `prefix` followed by a small tensor's whole encoding, built
+/// on the stack, or with `None` when the tensor is not small. Two buffers, the
+/// small one first: clearing the larger costs a 4 x 4 key about as much as
+/// its hash.
 #[inline(always)]
 fn with_small_encoding<A: FrozenKey, R>(
     t: TensorRef<'_, A>,
+    prefix: &[u8],
     f: impl FnOnce(Option<&[u8]>) -> R,
 ) -> R {
-    let mut buf = [0u8; TINY_KEY_BYTES];
-    if let Some(n) = A::__small_tensor_encoding(t, &mut buf, Internal(())) {
-        return f(Some(&buf[..n]));
+    let p = prefix.len();
+    let mut buf = [0u8; TINY_KEY_BYTES + DIGEST_PREFIX.len()];
+    buf[..p].copy_from_slice(prefix);
+    if let Some(n) = A::__small_tensor_encoding(t, &mut buf[p..], Internal(())) {
+        return f(Some(&buf[..p + n]));
     }
-    let mut buf = [0u8; SMALL_KEY_BYTES];
-    match A::__small_tensor_encoding(t, &mut buf, Internal(())) {
-        Some(n) => f(Some(&buf[..n])),
+    let mut buf = [0u8; SMALL_KEY_BYTES + DIGEST_PREFIX.len()];
+    buf[..p].copy_from_slice(prefix);
+    match A::__small_tensor_encoding(t, &mut buf[p..], Internal(())) {
+        Some(n) => f(Some(&buf[..p + n])),
         None => f(None),
     }
 }
