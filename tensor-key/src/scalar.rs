@@ -807,8 +807,10 @@ fn bands_eq<T: Scalar>(banded: &Banded<'_, T>, items: &[T], floats: FloatPolicy)
                     // Every line of the segments a few groups ahead.
                     for s in full {
                         let p = s.as_ptr().wrapping_offset(ahead);
-                        for k in (0..h).step_by(64 / T::SIZE) {
+                        let mut k = 0;
+                        while k < h {
                             prefetch(p.wrapping_add(k));
+                            k += 64 / T::SIZE;
                         }
                     }
                 }
