@@ -159,9 +159,14 @@ impl<A: FrozenKey, const N: usize> FrozenKey for SmallTensor<A, N> {
         self.with_tensor(|t| encode_tensor(t, enc));
     }
 
+    /// Shapes first, then the elements as flat runs: both are in row-major
+    /// order already, so no strides are needed.
     #[inline]
     fn key_eq_with(&self, other: &Self, floats: FloatPolicy) -> bool {
-        self.with_tensor(|a| other.with_tensor(|b| tensor_eq(a, b, floats)))
+        self.shape() == other.shape()
+            && TensorRef::with_slice(self.as_slice(), |a| {
+                TensorRef::with_slice(other.as_slice(), |b| tensor_eq(a, b, floats))
+            })
     }
 
     #[inline]
