@@ -604,10 +604,11 @@ fn fixed_encoding<T: Scalar, const R: usize>(t: Fixed<'_, T, R>, out: &mut [u8])
     Some(n)
 }
 
-/// [`elements_eq`] for small contiguous tensors of rank 1 to 4: shapes
-/// compared as fixed arrays, elements as 16-byte groups in registers (no
-/// `memcmp` call), and by the element rule only when some bits differ. `None`
-/// for the general path (other layouts, larger tensors).
+/// [`elements_eq`] for small tensors of rank 1 to 4: shapes compared as fixed
+/// arrays; elements of other layouts gathered on the stack with nested loops,
+/// then compared as 16-byte groups in registers (no `memcmp` call), and by the
+/// element rule only when some bits differ. `None` for the general path
+/// (larger tensors).
 #[inline(always)]
 fn fixed_eq<T: Scalar, const R: usize>(
     a: Fixed<'_, T, R>,
@@ -617,10 +618,36 @@ fn fixed_eq<T: Scalar, const R: usize>(
     if a.shape() != b.shape() {
         return Some(false);
     }
-    let (x, y) = (a.as_standard_slice()?, b.as_standard_slice()?);
-    if x.len() > SMALL_EQ_BYTES / T::SIZE {
-        return None;
+    match (a.as_standard_slice(), b.as_standard_slice()) {
+        (Some(x), Some(y)) if x.len() <= SMALL_EQ_BYTES / T::SIZE => {
+            Some(short_runs_eq(x, y, floats))
+        }
+        (Some(_), Some(_)) => None,
+        (x, y) => {
+            let first = a.first()?;
+            let (mut gathered_a, mut gathered_b) = ([first; GATHERED], [first; GATHERED]);
+            let x = match x {
+                Some(x) => x,
+                None => {
+                    let n = a.gather(&mut gathered_a)?;
+                    &gathered_a[..n]
+                }
+            };
+            let y = match y {
+                Some(y) => y,
+                None => {
+                    let n = b.gather(&mut gathered_b)?;
+                    &gathered_b[..n]
+                }
+            };
+            Some(short_runs_eq(x, y, floats))
+        }
     }
+}
+
+/// Canonical equality of two short runs of the same length, bits first.
+#[inline(always)]
+fn short_runs_eq<T: Scalar>(x: &[T], y: &[T], floats: FloatPolicy) -> bool {
     let (xs, x_rest) = native_bytes(x).as_chunks::<SMALL_GROUP>();
     let (ys, y_rest) = native_bytes(y).as_chunks::<SMALL_GROUP>();
     let differ = xs.iter().zip(ys).fold(0u128, |acc, (p, q)| {
@@ -632,14 +659,14 @@ fn fixed_eq<T: Scalar, const R: usize>(
         .zip(y_rest)
         .fold(0u8, |acc, (p, q)| acc | (p ^ q));
     if differ == 0 && rest_differ == 0 {
-        return Some(true);
+        return true;
     }
     if T::BYTES_ARE_IDENTITY || floats == FloatPolicy::Bitwise {
-        return Some(false);
+        return false;
     }
-    Some(x.iter().zip(y).fold(true, |eq, (p, q)| {
+    x.iter().zip(y).fold(true, |eq, (p, q)| {
         eq & p.eq_under(*q, FloatPolicy::Canonical)
-    }))
+    })
 }
 
 /// Largest element bytes [`fixed_eq`] compares in registers.
@@ -782,15 +809,37 @@ fn bands_eq<T: Scalar>(banded: &Banded<'_, T>, items: &[T], floats: FloatPolicy)
     }
     // Tile rows a cache line longer than a chunk's row: with power-of-two
     // widths, unpadded rows would all map to the same cache sets.
-    let pitch = chunk_cols * T::SIZE + 64;
+    let pitch = banded.cols().min(chunk_cols) * T::SIZE + 64;
+    // The smallest tile that holds a band: clearing 40 KiB costs a small
+    // matrix more than its comparison.
+    let need = banded.rows().min(EQ_BLOCK_ROWS) * pitch;
+    Some(if need <= 4 << 10 {
+        bands_eq_in::<T, { 4 << 10 }>(banded, items, floats, chunk_cols, pitch)
+    } else if need <= 16 << 10 {
+        bands_eq_in::<T, { 16 << 10 }>(banded, items, floats, chunk_cols, pitch)
+    } else {
+        bands_eq_in::<T, EQ_TILE>(banded, items, floats, chunk_cols, pitch)
+    })
+}
+
+/// [`bands_eq`] with a `TILE`-byte tile that holds a band of `pitch`-byte
+/// rows of at most `chunk_cols` elements.
+#[inline(never)]
+fn bands_eq_in<T: Scalar, const TILE: usize>(
+    banded: &Banded<'_, T>,
+    items: &[T],
+    floats: FloatPolicy,
+    chunk_cols: usize,
+    pitch: usize,
+) -> bool {
     let cols = banded.cols();
     let lenient = !T::BYTES_ARE_IDENTITY && floats == FloatPolicy::Canonical;
     let stride = banded.column_stride();
     let ahead = stride.wrapping_mul(PREFETCH_COLUMNS as isize);
     let prefetching = stride.unsigned_abs() * T::SIZE >= 4096;
-    let mut tile = [0u8; EQ_TILE];
+    let mut tile = [0u8; TILE];
     let mut rest = items;
-    Some(banded.all_aligned_bands(EQ_BLOCK_ROWS, 64, |band| {
+    banded.all_aligned_bands(EQ_BLOCK_ROWS, 64, |band| {
         let h = band.height();
         let Some((rows, tail)) = rest.split_at_checked(h * cols) else {
             return false;
@@ -846,7 +895,7 @@ fn bands_eq<T: Scalar>(banded: &Banded<'_, T>, items: &[T], floats: FloatPolicy)
                 });
                 eq
             })
-    }))
+    })
 }
 
 /// Rows per band of [`bands_eq`]: 256-byte segments of 4-byte columns, four

@@ -328,6 +328,35 @@ mod fast_paths {
             check(&a.mapv(f64::from));
         }
 
+        /// Tensors one element apart are unequal in every pair of layouts,
+        /// whichever element it is; tensors apart only in NaN payloads and
+        /// zero signs are equal.
+        #[test]
+        fn one_element_apart_is_unequal_in_every_layout(
+            (shape, x, at) in shape().prop_flat_map(|s| {
+                let n = s.iter().product::<usize>();
+                (Just(s), prop::collection::vec(f32_value(), n), 0..n.max(1))
+            })
+        ) {
+            let x = ArrayD::from_shape_vec(IxDyn(&shape), x).unwrap();
+            if x.is_empty() {
+                return Ok(());
+            }
+            let mut y = x.clone();
+            let slot = y.iter_mut().nth(at).unwrap();
+            *slot = if *slot == 7.5 { 8.5 } else { 7.5 };
+            // The same values, with other NaNs and the other zeros.
+            let twin = x.mapv(|v| if v.is_nan() { -f32::NAN } else if v == 0.0 { -v } else { v });
+            let (xs, ys, ts) = (layouts(&x), layouts(&y), layouts(&twin));
+            for p in views(&xs) {
+                for (q, t) in views(&ys).iter().zip(views(&ts).iter()) {
+                    prop_assert!(!p.key_eq(q), "{:?} at {}", shape, at);
+                    prop_assert!(!q.key_eq(&p), "{:?} at {}", shape, at);
+                    prop_assert!(p.key_eq(t));
+                }
+            }
+        }
+
         /// Equality in every pair of layouts (the small tensors' register
         /// compare included) agrees with the general path's encodings, for
         /// values drawn so that equal and nearly equal tensors are common.
