@@ -3,7 +3,7 @@
 
 use crate::encoder::Encoder;
 use crate::format::{CHUNK, tag};
-use crate::kernels::fixed::Fixed;
+use crate::kernels::fixed::{Fixed, at_fixed_rank};
 use crate::kernels::scan::{native_bytes, none_dirty};
 use crate::kernels::strided::{Band, Banded, Run, TensorRef};
 use crate::kernels::transpose::{GROUP, columns_into_rows, prefetch};
@@ -534,13 +534,10 @@ pub(crate) fn small_tensor_encoding<T: Scalar>(
     t: TensorRef<'_, T>,
     out: &mut [u8],
 ) -> Option<usize> {
-    let fixed = match t.shape().len() {
-        1 => t.fixed::<1>().and_then(|f| fixed_encoding(f, out)),
-        2 => t.fixed::<2>().and_then(|f| fixed_encoding(f, out)),
-        3 => t.fixed::<3>().and_then(|f| fixed_encoding(f, out)),
-        4 => t.fixed::<4>().and_then(|f| fixed_encoding(f, out)),
-        _ => None,
-    };
+    let fixed = at_fixed_rank!(t.shape().len(), R => {
+        t.fixed::<R>().and_then(|f| fixed_encoding(f, out))
+    })
+    .flatten();
     if fixed.is_some() {
         return fixed;
     }
@@ -679,25 +676,12 @@ pub(crate) fn elements_eq<T: Scalar>(
     b: TensorRef<'_, T>,
     floats: FloatPolicy,
 ) -> bool {
-    let small = match a.shape().len() {
-        1 => a
-            .fixed::<1>()
+    let small = at_fixed_rank!(a.shape().len(), R => {
+        a.fixed::<R>()
             .zip(b.fixed())
-            .and_then(|(x, y)| fixed_eq(x, y, floats)),
-        2 => a
-            .fixed::<2>()
-            .zip(b.fixed())
-            .and_then(|(x, y)| fixed_eq(x, y, floats)),
-        3 => a
-            .fixed::<3>()
-            .zip(b.fixed())
-            .and_then(|(x, y)| fixed_eq(x, y, floats)),
-        4 => a
-            .fixed::<4>()
-            .zip(b.fixed())
-            .and_then(|(x, y)| fixed_eq(x, y, floats)),
-        _ => None,
-    };
+            .and_then(|(x, y)| fixed_eq(x, y, floats))
+    })
+    .flatten();
     match small {
         Some(equal) => equal,
         None => elements_eq_general(a, b, floats),

@@ -6,7 +6,36 @@
 //! rank skip it: with the rank a constant, every loop over the axes unrolls,
 //! and the elements are read with nested loops.
 
+use super::strided::standard_slice;
 use std::marker::PhantomData;
+
+/// Evaluates `$body` with `$r` a constant equal to `$rank` when the rank is 1
+/// to 4 (giving `Some`), or gives `None`: one copy of fixed-rank code per rank
+/// it serves.
+macro_rules! at_fixed_rank {
+    ($rank:expr, $r:ident => $body:expr) => {
+        match $rank {
+            1 => {
+                const $r: usize = 1;
+                Some($body)
+            }
+            2 => {
+                const $r: usize = 2;
+                Some($body)
+            }
+            3 => {
+                const $r: usize = 3;
+                Some($body)
+            }
+            4 => {
+                const $r: usize = 4;
+                Some($body)
+            }
+            _ => None,
+        }
+    };
+}
+pub(crate) use at_fixed_rank;
 
 /// A rank-`R` tensor in memory: see [`TensorRef::fixed`](super::strided::TensorRef::fixed).
 pub(crate) struct Fixed<'a, T, const R: usize> {
@@ -41,23 +70,9 @@ impl<'a, T: Copy, const R: usize> Fixed<'a, T, R> {
     /// (C order, ignoring the strides of extent-1 axes).
     #[inline(always)]
     pub(crate) fn as_standard_slice(&self) -> Option<&'a [T]> {
-        let mut len = 1usize;
-        let mut contiguous = true;
-        for k in (0..R).rev() {
-            let n = self.shape[k];
-            contiguous &= n == 1 || self.strides[k] as usize == len;
-            len = len.wrapping_mul(n);
-        }
-        if len == 0 {
-            return Some(&[]);
-        }
-        if !contiguous {
-            return None;
-        }
-        // SAFETY: the strides are C-order strides, so the indices inside the
-        // shape address exactly `ptr..ptr + len`, in logical order; by
-        // `TensorRef`'s contract they are initialized `T`s borrowed for `'a`.
-        Some(unsafe { std::slice::from_raw_parts(self.ptr, len) })
+        // SAFETY: `ptr`, `shape` and `strides` are those of a `TensorRef`,
+        // whose contract `standard_slice` asks for.
+        unsafe { standard_slice::<T, R>(self.ptr, &self.shape, &self.strides) }
     }
 
     /// The first element in logical order, if there is one.
@@ -121,13 +136,8 @@ mod tests {
         let expected: Vec<i32> = view.iter().copied().collect();
         let t = TensorRef::of_array(&view);
         let mut out = [0i32; 64];
-        let got = match view.ndim() {
-            1 => t.fixed::<1>().unwrap().gather(&mut out),
-            2 => t.fixed::<2>().unwrap().gather(&mut out),
-            3 => t.fixed::<3>().unwrap().gather(&mut out),
-            4 => t.fixed::<4>().unwrap().gather(&mut out),
-            _ => unreachable!(),
-        };
+        let got =
+            at_fixed_rank!(view.ndim(), R => t.fixed::<R>().unwrap().gather(&mut out)).unwrap();
         if expected.len() > out.len() {
             assert_eq!(got, None, "{:?}", view.shape());
             return;
@@ -140,19 +150,10 @@ mod tests {
             view.shape(),
             view.strides()
         );
-        let first = match view.ndim() {
-            1 => t.fixed::<1>().unwrap().first(),
-            2 => t.fixed::<2>().unwrap().first(),
-            3 => t.fixed::<3>().unwrap().first(),
-            _ => t.fixed::<4>().unwrap().first(),
-        };
+        let first = at_fixed_rank!(view.ndim(), R => t.fixed::<R>().unwrap().first()).unwrap();
         assert_eq!(first, expected.first().copied());
-        let standard = match view.ndim() {
-            1 => t.fixed::<1>().unwrap().as_standard_slice(),
-            2 => t.fixed::<2>().unwrap().as_standard_slice(),
-            3 => t.fixed::<3>().unwrap().as_standard_slice(),
-            _ => t.fixed::<4>().unwrap().as_standard_slice(),
-        };
+        let standard =
+            at_fixed_rank!(view.ndim(), R => t.fixed::<R>().unwrap().as_standard_slice()).unwrap();
         if let Some(items) = standard {
             assert_eq!(items, &expected[..]);
         }

@@ -44,6 +44,47 @@ macro_rules! with_capacity {
     };
 }
 
+/// The elements as one slice in logical order, when memory holds them so (C
+/// order, ignoring the strides of extent-1 axes): one pass from the innermost
+/// axis, where the C-order stride each axis must have is the product of the
+/// extents inside it.
+///
+/// # Safety
+/// `ptr`, `shape` and `strides` satisfy [`TensorRef::from_raw`]'s contract
+/// for `'a`.
+///
+/// With `RANK` nonzero, `shape` and `strides` have exactly that many entries
+/// and the loop is unrolled for them (the fixed-rank path); with 0, any.
+#[inline(always)]
+pub(super) unsafe fn standard_slice<'a, T, const RANK: usize>(
+    ptr: *const T,
+    shape: &[usize],
+    strides: &[isize],
+) -> Option<&'a [T]> {
+    let mut len = 1usize;
+    let mut contiguous = true;
+    let rank = if RANK == 0 {
+        shape.len().min(strides.len())
+    } else {
+        RANK
+    };
+    for k in (0..rank).rev() {
+        let (n, s) = (shape[k], strides[k]);
+        contiguous &= n == 1 || s as usize == len;
+        len = len.saturating_mul(n);
+    }
+    if len == 0 {
+        return Some(&[]);
+    }
+    if !contiguous {
+        return None;
+    }
+    // SAFETY: the strides are C-order strides, so the indices inside the
+    // shape address exactly `ptr..ptr + len`, in logical order; by the
+    // caller's contract they are initialized `T`s borrowed for `'a`.
+    Some(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
 /// The elements of a tensor in memory: a base pointer, the extents, and the
 /// strides in elements (any sign, or zero), borrowed for `'a`.
 ///
@@ -159,24 +200,9 @@ impl<'a, T> TensorRef<'a, T> {
     /// for small keys checks this before anything else.
     #[inline]
     pub(crate) fn as_standard_slice(&self) -> Option<&'a [T]> {
-        // One pass from the innermost axis: the C-order stride each axis must
-        // have is the product of the extents inside it.
-        let mut len = 1usize;
-        let mut contiguous = true;
-        for (&n, &s) in self.shape.iter().zip(self.strides).rev() {
-            contiguous &= n == 1 || s as usize == len;
-            len = len.saturating_mul(n);
-        }
-        if len == 0 {
-            return Some(&[]);
-        }
-        if !contiguous {
-            return None;
-        }
-        // SAFETY: the strides are C-order strides, so the indices inside the
-        // shape address exactly `ptr..ptr + len`, in logical order; by the
-        // type's contract they are initialized `T`s borrowed for `'a`.
-        Some(unsafe { std::slice::from_raw_parts(self.ptr, len) })
+        // SAFETY: `ptr`, `shape` and `strides` are this tensor's, under the
+        // type's contract.
+        unsafe { standard_slice::<T, 0>(self.ptr, self.shape, self.strides) }
     }
 
     /// Calls `f` with every run along the innermost (normalized) axis, in
