@@ -553,43 +553,28 @@ fn small_tensor_encoding_general<T: Scalar>(t: TensorRef<'_, T>, out: &mut [u8])
     Some(n)
 }
 
-/// 16-byte words holding the longest fixed-rank header (rank 4: 42 bytes).
-const HEADER_WORDS: usize = 3;
-
 /// Elements of a non-contiguous small tensor gathered on the stack.
 const GATHERED: usize = 64;
 
 /// [`small_tensor_encoding`] for ranks 1 to 4, with the rank a constant: the
-/// header's loops unroll, contiguous elements are copied in 16-byte groups and
-/// scanned (re-encoded one by one only when the scan finds a NaN or -0.0), and
-/// other layouts are gathered with nested loops. `None`, having written
-/// nothing useful, when it does not fit `out` or has over [`GATHERED`]
-/// strided elements: the general path takes those.
+/// header's loops unroll, elements are encoded in 16-byte groups
+/// ([`Scalar::encode_small_run`]), and other layouts are first gathered with
+/// nested loops. `None`, having written nothing useful, when it does not fit
+/// `out` or has over [`GATHERED`] strided elements: the general path takes
+/// those.
 #[inline(always)]
 fn fixed_encoding<T: Scalar, const R: usize>(t: Fixed<'_, T, R>, out: &mut [u8]) -> Option<usize> {
     let shape = t.shape();
     let len = t.len();
     let head = 1 + 8 + 8 * R + 1;
     let n = len.checked_mul(T::SIZE).filter(|&b| b < CHUNK)? + head;
-    if n > out.len() {
-        return None;
-    }
-    // The header is assembled aside and stored in whole 16-byte words (the
-    // elements then overwrite its tail): the hasher reads the buffer at once,
-    // and loads that span several small stores cannot be forwarded from them.
-    let mut header = [0u8; HEADER_WORDS * 16];
+    let (header, elements) = out.get_mut(..n)?.split_at_mut(head);
     header[0] = tag::TENSOR;
     header[1..9].copy_from_slice(&(R as u64).to_le_bytes());
     for k in 0..R {
         header[9 + 8 * k..17 + 8 * k].copy_from_slice(&(shape[k] as u64).to_le_bytes());
     }
     header[head - 1] = T::tag(FloatPolicy::Canonical);
-    let words = head.div_ceil(16) * 16;
-    match out.get_mut(..words) {
-        Some(slots) => slots.copy_from_slice(&header[..words]),
-        None => out[..head].copy_from_slice(&header[..head]),
-    }
-    let elements = &mut out[head..n];
     match t.as_standard_slice() {
         Some(items) => T::encode_small_run(items, elements),
         None => {
