@@ -59,6 +59,20 @@ def faster(theirs: float, ours: float) -> str:
     return f"{r:.1f}× faster" if r >= 1 else f"{1 / r:.2f}× slower"
 
 
+def machine() -> tuple[str, str]:
+    """The CPU's model name and the load average now, for the notes under the tables."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return cpu, load
+
+
 def optional(name):
     try:
         return __import__(name)
@@ -151,15 +165,7 @@ def main(argv=None) -> int:
     for mod in (joblib, optional("dask"), tf):
         if mod is not None:
             versions.append(f"{mod.__name__} {mod.__version__}")
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    cpu, load = machine()
     note = (f"Medians of {reps} runs, one process, `python bench.py` on {cpu}, {os.cpu_count()} CPUs, "
             f"load average {load} at the end ({', '.join(versions)}). Absent optional competitors are left out.")
     table = "\n".join(lines)

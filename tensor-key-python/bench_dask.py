@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "examples"))
 
 import dask_dedup  # noqa: E402
-from bench import median_time  # noqa: E402
+from bench import machine, median_time  # noqa: E402
 
 START, END = "<!-- bench-dask:start -->", "<!-- bench-dask:end -->"
 
@@ -143,15 +143,7 @@ def main(argv=None) -> int:
     for name, d, c in costs:
         ratio = f"{d / c:.1f}× faster" if c <= d else f"{c / d:.2f}× slower"
         lines.append(f"| {name} | {fmt(d)} | {fmt(c)} | {ratio} |")
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    cpu, load = machine()
     note = (f"Medians of {args.repeats} runs over the whole dataset (per-call rows: medians of 7), "
             f"`python bench_dask.py` on {cpu}, {os.cpu_count()} CPUs, load average {load} at the end "
             f"(Python {platform.python_version()}, numpy {np.__version__}, dask {dask.__version__}, "

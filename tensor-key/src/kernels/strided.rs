@@ -764,6 +764,24 @@ mod tests {
         out
     }
 
+    /// A band's rows, in row-major order, read column segment by column
+    /// segment; checks the band's height and every segment's length.
+    fn band_rows<T: Copy + Default>(band: &Band<'_, '_, T>, height: usize, cols: usize) -> Vec<T> {
+        let h = band.height();
+        assert!((1..=height.max(1)).contains(&h));
+        let mut tile = vec![T::default(); h * cols];
+        let mut j = 0;
+        band.for_each_column(|segment| {
+            assert_eq!(segment.len(), h);
+            for (r, &x) in segment.iter().enumerate() {
+                tile[r * cols + j] = x;
+            }
+            j += 1;
+        });
+        assert_eq!(j, cols);
+        tile
+    }
+
     /// The elements in logical order, from the bands, when the tensor has any.
     fn by_bands<T: Copy + Default + PartialEq>(
         t: TensorRef<'_, T>,
@@ -776,35 +794,13 @@ mod tests {
         for align in [1, 8, 64] {
             let mut out = Vec::new();
             assert!(banded.all_aligned_bands(height, align, |band| {
-                let h = band.height();
-                assert!((1..=height.max(1)).contains(&h));
-                let mut tile = vec![T::default(); h * cols];
-                let mut j = 0;
-                band.for_each_column(|segment| {
-                    assert_eq!(segment.len(), h);
-                    for (r, &x) in segment.iter().enumerate() {
-                        tile[r * cols + j] = x;
-                    }
-                    j += 1;
-                });
-                out.extend(tile);
+                out.extend(band_rows(&band, height, cols));
                 true
             }));
             seen.push(out);
         }
         banded.for_each_band(height, |band| {
-            let h = band.height();
-            assert!((1..=height.max(1)).contains(&h));
-            let mut tile = vec![T::default(); h * cols];
-            let mut j = 0;
-            band.for_each_column(|segment| {
-                assert_eq!(segment.len(), h);
-                for (r, &x) in segment.iter().enumerate() {
-                    tile[r * cols + j] = x;
-                }
-                j += 1;
-            });
-            assert_eq!(j, cols);
+            let tile = band_rows(&band, height, cols);
             // The grouped walk gives the same segments, in full groups first.
             for g in [1usize, 3, 8] {
                 let mut grouped: Vec<(*const T, usize)> = Vec::new();
