@@ -743,6 +743,16 @@ fn put_strided<T: Scalar>(mut run: Run<'_, T>, enc: &mut Encoder<'_>) {
 /// Elements gathered at a time: a piece of f32.
 const GATHER: usize = 1024;
 
+/// True when a value's bytes in memory are its element encoding's width and,
+/// bits for bits, its raw (bitwise) encoding: little-endian, and `SIZE` bytes
+/// wide. The band transposes copy memory bytes into encoding-sized slots, so
+/// they need it; `usize`/`isize` on 32-bit targets (4 bytes in memory, 8 in
+/// the encoding) and big-endian targets take the run-by-run paths instead.
+#[inline(always)]
+const fn native_bytes_are_bits<T: Scalar>() -> bool {
+    LITTLE_ENDIAN && std::mem::size_of::<T>() == T::SIZE
+}
+
 /// Writes a banded tensor's elements in row-major order: a band of rows is
 /// transposed through a stack tile, reading each column's segment of the band
 /// from contiguous memory, so each cache line read serves a whole segment
@@ -751,6 +761,9 @@ const GATHER: usize = 1024;
 /// Returns false, having written nothing, when rows are too long for a band of
 /// two; the caller then goes run by run.
 fn put_bands<T: Scalar>(banded: &Banded<'_, T>, enc: &mut Encoder<'_>) -> bool {
+    if !native_bytes_are_bits::<T>() {
+        return false;
+    }
     let canonical = enc.floats() == FloatPolicy::Canonical;
     let row_bytes = banded.cols() * T::SIZE;
     band_tiles(banded, canonical, |_, tile, h, pitch| {
@@ -772,6 +785,9 @@ fn put_bands<T: Scalar>(banded: &Banded<'_, T>, enc: &mut Encoder<'_>) -> bool {
 /// visit each column's page less often: with 1024-wide rows of f32, 16-row
 /// bands of whole rows (a tile in L2) took 20% longer.
 fn bands_eq<T: Scalar>(banded: &Banded<'_, T>, items: &[T], floats: FloatPolicy) -> Option<bool> {
+    if !native_bytes_are_bits::<T>() {
+        return None;
+    }
     let chunk_cols = (EQ_TILE / EQ_BLOCK_ROWS - 64) / T::SIZE / GROUP * GROUP;
     if chunk_cols == 0 {
         return None;
@@ -1158,5 +1174,39 @@ mod tests {
             TensorRef::of_array(&revc),
             FloatPolicy::Bitwise
         ));
+    }
+
+    /// The band transposes copy memory bytes into encoding-wide slots, so
+    /// they must not see `usize`/`isize` on 32-bit targets (4 bytes in memory,
+    /// 8 in the encoding): there they panicked on a short last column group
+    /// (`copy_from_slice` of 4 bytes into 8), found equal Fortran- and C-order
+    /// tensors unequal, and wrote garbage bitwise encodings. Meaningful on
+    /// 32-bit targets (`wasm32-wasip1`, `i686`); on 64-bit it pins the same
+    /// results.
+    #[test]
+    fn pointer_sized_integers_in_banded_layouts_encode_as_64_bit() {
+        use crate::{Bitwise, FrozenKey};
+        assert_eq!(
+            native_bytes_are_bits::<usize>(),
+            cfg!(all(target_pointer_width = "64", target_endian = "little"))
+        );
+        assert!(!native_bytes_are_bits::<isize>() || std::mem::size_of::<isize>() == 8);
+        for (rows, cols) in [(16, 13), (64, 64), (67, 131), (9, 600)] {
+            let c = Array::from_shape_fn((rows, cols), |(i, j)| (i * cols + j) as usize * 3);
+            let mut f = Array::<usize, _>::zeros((rows, cols).f());
+            f.assign(&c);
+            let wide = c.mapv(|x| x as u64);
+            assert!(c.key_eq(&f) && f.key_eq(&c), "{rows}x{cols}");
+            assert_eq!(f.encoding(), wide.encoding(), "{rows}x{cols}");
+            assert_eq!(Bitwise(&f).encoding(), Bitwise(&wide).encoding());
+            assert_eq!(f.digest(), wide.digest());
+            let signed = c.mapv(|x| x as isize - 1000);
+            let t = signed.t().as_standard_layout().into_owned();
+            assert!(t.t().key_eq(&signed.view()));
+            assert_eq!(
+                Bitwise(t.t()).encoding(),
+                Bitwise(signed.mapv(|x| x as i64)).encoding()
+            );
+        }
     }
 }
