@@ -397,27 +397,3 @@ mod fast_paths {
         }
     }
 }
-#[cfg(test)]
-mod dbg_tmp {
-    use crate::FrozenKey;
-    #[test]
-    fn t() {
-        let x = ndarray::arr1(&[f32::NAN]).into_dyn();
-        let y = ndarray::arr1(&[f32::NAN]).into_dyn();
-        eprintln!("plain {}", x.key_eq(&y));
-        eprintln!(
-            "bitwise {}",
-            crate::Bitwise(x.view()).key_eq(&crate::Bitwise(y.view()))
-        );
-        eprintln!(
-            "bitwise owned {}",
-            crate::Bitwise(x.clone()).key_eq(&crate::Bitwise(y.clone()))
-        );
-        let x = ndarray::arr2(&[[f32::NAN]]);
-        let y = ndarray::arr2(&[[f32::NAN]]);
-        eprintln!(
-            "bitwise r2 {}",
-            crate::Bitwise(x.view()).key_eq(&crate::Bitwise(y.view()))
-        );
-    }
-}
