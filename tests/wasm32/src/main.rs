@@ -2,7 +2,9 @@
 //! every layout and through every path (the small fixed-rank one, contiguous
 //! runs, gathers, band transposes, equality tiles), has the encoding, digest
 //! and equality of the `u64` (`i64`) tensor of the same values (SPEC.md,
-//! section 3). Exits with status 1 after listing every failure.
+//! section 3). `f32` (with a NaN and a -0.0) and `u8` tensors take the same
+//! paths and must agree with their C-order selves. Exits with status 1 after
+//! listing every failure.
 
 use ndarray::{Array2, Array3, ArrayView2, ShapeBuilder, s};
 use tensor_key::{Bitwise, FrozenKey};
@@ -64,6 +66,25 @@ fn main() {
                 || v.digest() != wide.digest()
             {
                 failures.push(format!("isize {rows}x{cols}, {layout}"));
+            }
+        });
+        // Element types whose width does not depend on the target, through
+        // the same paths (the canonical rule for a NaN and a -0.0 too).
+        let mut f = a.mapv(|x| x as f32 / 7.0);
+        f[[0, 0]] = f32::NAN;
+        f[[rows - 1, 0]] = -0.0;
+        layouts(&f, |layout, v| {
+            if v.digest() != f.digest()
+                || !v.key_eq(&f.view())
+                || Bitwise(v).encoding() != Bitwise(&f).encoding()
+            {
+                failures.push(format!("f32 {rows}x{cols}, {layout}"));
+            }
+        });
+        let bytes = a.mapv(|x| x as u8);
+        layouts(&bytes, |layout, v| {
+            if v.encoding() != bytes.encoding() || !v.key_eq(&bytes.view()) {
+                failures.push(format!("u8 {rows}x{cols}, {layout}"));
             }
         });
         let c = Array3::from_shape_fn((rows, 2, cols), |(i, j, k)| {
