@@ -7,7 +7,7 @@
 
 use crate::array::{element_tag, encode_array};
 use crate::scalar::{self, Elem, Visit, tag};
-use crate::sink::{Sink, emit, put_len};
+use crate::sink::{Sink, SkipSink, emit, put_len};
 use ndarray::{ArrayD, IxDyn};
 use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{
@@ -358,7 +358,12 @@ impl<'py> Walker<'py> {
             .collect::<PyResult<_>>()?;
         let shape: Option<Vec<usize>> = if is(obj, &self.m.tensor) {
             let shape: Vec<usize> = obj.getattr(intern!(py, "shape"))?.extract()?;
-            let count = shape.iter().try_fold(1usize, |a, &n| a.checked_mul(n));
+            // An extent of 0 makes the tensor empty whatever the others are.
+            let count = if shape.contains(&0) {
+                Some(0)
+            } else {
+                shape.iter().try_fold(1usize, |a, &n| a.checked_mul(n))
+            };
             if count != Some(items.len()) {
                 return Err(PyValueError::new_err(format!(
                     "Tensor of shape {shape:?} needs as many items as the shape's product, got {}",
@@ -390,6 +395,11 @@ impl<'py> Walker<'py> {
             return Ok(());
         }
         let t: u8 = elem.getattr(intern!(py, "tag"))?.extract()?;
+        if scalar::width(t).is_none() {
+            return Err(PyValueError::new_err(format!(
+                "element type tag {t:#04x} is not a scalar type of SPEC.md"
+            )));
+        }
         let mut bits = Vec::with_capacity(items.len());
         for x in &items {
             match self.scalar_bits(x)? {
@@ -616,10 +626,26 @@ impl Visit for Many<'_> {
         let v: Vec<T> = self.bits.iter().map(|&b| T::from_bits(b)).collect();
         match self.shape {
             None => emit(&v[..], self.bw, self.out),
-            Some(shape) => {
-                let a = ArrayD::from_shape_vec(IxDyn(shape), v).expect("checked item count");
-                emit(&a, self.bw, self.out);
-            }
+            Some(shape) => match ArrayD::from_shape_vec(IxDyn(shape), v) {
+                Ok(a) => emit(&a, self.bw, self.out),
+                // An empty tensor whose other extents multiply past isize::MAX,
+                // which ndarray cannot describe: SPEC.md 4.10 framing and an
+                // empty element block (the tag alone), written here.
+                Err(_) => {
+                    debug_assert!(self.bits.is_empty());
+                    self.out.write_tag(ctag::TENSOR);
+                    put_len(self.out, shape.len());
+                    for &n in shape {
+                        put_len(self.out, n);
+                    }
+                    let none: [T; 0] = [];
+                    let mut block = SkipSink {
+                        inner: &mut *self.out,
+                        skip: 9, // `41 || u64(0)` of the empty sequence
+                    };
+                    emit(&none[..], self.bw, &mut block);
+                }
+            },
         }
     }
 }

@@ -180,3 +180,32 @@ def test_huge_broadcast_digest_streams_and_is_interruptible():
     word, ticks, rss_kib = out.stdout.split()
     assert word == "interrupted" and int(ticks) == 3
     assert int(rss_kib) < 1_000_000  # far below the 4 TB a copy would need
+
+
+@pytest.mark.parametrize(
+    "shape", [(2**62, 2, 0), (2**63, 0), (2**32, 2**32, 0), (0, 2**64 - 1), (3, 0, 2**63)]
+)
+@pytest.mark.parametrize("elem", ["F32", "U8", "CHAR", "ANY"])
+def test_empty_model_tensors_with_huge_extents_match_the_reference(shape, elem):
+    # The other extents of an empty tensor may multiply past isize::MAX (ndarray
+    # cannot describe it); it is still the header and an empty block, as in the
+    # reference implementation: never a PanicException or a bogus count error.
+    from conftest import ref
+
+    value = tk.Tensor(getattr(tk, elem), shape, [])
+    expected = ref.Tensor(getattr(ref, elem), shape, [])
+    assert tk.encoding(value) == ref.encode(expected)
+    assert tk.digest(value) == ref.digest(expected)
+    assert tk.digest(value, floats="bitwise") == ref.digest(ref.Bitwise(expected))
+
+
+def test_element_types_with_unknown_tags_are_value_errors():
+    # ScalarType is public: one made with a tag that is not a scalar type's is
+    # refused cleanly, also when there are no items to check.
+    for t in (0x99, 0x18, 0x20, 0xFF):
+        bogus = tk.ScalarType("bogus", t, 1, "int")
+        for value in (tk.Seq(bogus, []), tk.Tensor(bogus, (0,), []), tk.Tensor(bogus, (2, 0), [])):
+            with pytest.raises(ValueError):
+                tk.digest(value)
+            with pytest.raises(ValueError):
+                tk.Key(value)
