@@ -150,7 +150,7 @@ pub(crate) fn encode_array(
     let t = element_tag(&descr)?;
     let r = raw(arr, t, descr.itemsize());
     let native = descr.is_native_byteorder().unwrap_or(true);
-    if !native || !r.viewable() || (t == tag::BOOL && !bools_are_01(&r)) {
+    if !native || !r.viewable() || (t == tag::BOOL && !bools_are_01(py, &r)?) {
         let fixed = fix.call1((arr,))?;
         let fixed = fixed.cast::<PyUntypedArray>()?;
         let r2 = raw(fixed, t, fixed.dtype().itemsize());
@@ -161,8 +161,11 @@ pub(crate) fn encode_array(
 }
 
 /// True when every byte of a bool array is 0 or 1 (numpy allows others through
-/// views; a Rust `bool` does not). Axes of stride 0 are visited once.
-fn bools_are_01(r: &Raw) -> bool {
+/// views; a Rust `bool` does not). Axes of stride 0 are visited once. Like the
+/// encoding, a big array is scanned with the GIL released, in slabs, checking
+/// for signals (Ctrl-C) between slabs: an overlapping strided view can hold
+/// far more elements than memory.
+fn bools_are_01(py: Python<'_>, r: &Raw) -> PyResult<bool> {
     let collapsed = Raw {
         tag: tag::U8,
         size: 1,
@@ -177,7 +180,25 @@ fn bools_are_01(r: &Raw) -> bool {
     };
     // SAFETY: the same memory, read as bytes.
     let v = unsafe { collapsed.view::<u8>() };
-    v.iter().all(|&b| b <= 1)
+    if v.len() < RELEASE_GIL_BYTES {
+        return Ok(v.iter().all(|&b| b <= 1));
+    }
+    let mut slabs = Slabs::new(v.shape(), 1, SLAB_BYTES);
+    loop {
+        let mut verdict = None;
+        py.detach(|| match slabs.next() {
+            None => verdict = Some(true),
+            Some((index, range)) => {
+                if !slab_of(&v, index, range).iter().all(|&b| b <= 1) {
+                    verdict = Some(false);
+                }
+            }
+        });
+        py.check_signals()?;
+        if let Some(ok) = verdict {
+            return Ok(ok);
+        }
+    }
 }
 
 fn encode_raw(py: Python<'_>, r: &Raw, bitwise: bool, sink: &mut Sink) -> PyResult<()> {

@@ -209,3 +209,34 @@ def test_element_types_with_unknown_tags_are_value_errors():
                 tk.digest(value)
             with pytest.raises(ValueError):
                 tk.Key(value)
+
+
+def test_huge_strided_bool_view_is_interruptible_from_the_start():
+    """A bool array is first checked for bytes other than 0 and 1; for an
+    overlapping strided view of 10^12 elements that scan alone took minutes
+    with the GIL held, deaf to Ctrl-C. It runs in slabs without the GIL too."""
+    code = textwrap.dedent(
+        """
+        import os, signal, threading, time
+        import numpy as np, tensor_key as tk
+        from numpy.lib.stride_tricks import as_strided
+        x = as_strided(np.ones(2 * 10**6, np.bool_), shape=(10**6, 10**6), strides=(1, 1))
+        ticks = []
+        def tick():  # runs only while the scan holds no GIL
+            while len(ticks) < 3:
+                time.sleep(0.05)
+                ticks.append(1)
+            os.kill(os.getpid(), signal.SIGINT)
+        threading.Thread(target=tick, daemon=True).start()
+        start = time.monotonic()
+        try:
+            tk.digest(x)
+        except KeyboardInterrupt:
+            print("interrupted", len(ticks), time.monotonic() - start)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    word, ticks, seconds = out.stdout.split()
+    assert word == "interrupted" and int(ticks) == 3
+    assert float(seconds) < 30
