@@ -33,6 +33,16 @@ def test_bitwise_keys_keep_every_bit():
     assert tk.Key(tk.Bitwise(a)) == tk.Key(a, floats="bitwise")
 
 
+def test_the_policy_changes_only_float_bytes():
+    """README: a value with no floats has one encoding under both policies."""
+    ints = (np.arange(6, dtype=np.int32).reshape(2, 3), "label")
+    canonical, bitwise = tk.Key(ints), tk.Key(ints, floats="bitwise")
+    assert canonical == bitwise and hash(canonical) == hash(bitwise)
+    assert (canonical.floats, bitwise.floats) == ("canonical", "bitwise")
+    mixed = (ints, np.float32(1.0))
+    assert tk.Key(mixed) != tk.Key(mixed, floats="bitwise")
+
+
 def test_dtype_and_shape_count_layout_does_not():
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     keys = {tk.Key(x)}
