@@ -1,7 +1,8 @@
 //! A small model of the derive input: what the other passes need, nothing more.
 
 use crate::attr::{self, Errors};
-use proc_macro2::Span;
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote_spanned};
 use syn::{Data, DeriveInput, Fields, Generics, Ident, Index, Member, Type};
 
 pub(crate) struct Input<'a> {
@@ -9,6 +10,11 @@ pub(crate) struct Input<'a> {
     pub(crate) generics: &'a Generics,
     pub(crate) attrs: attr::Container,
     pub(crate) body: Body<'a>,
+    /// Every identifier in the input's tokens (field types, generics, where
+    /// clauses, attributes): the names the expansion introduces avoid them, so
+    /// a user constant named like one of them in a field type (`[u8; tk_enc]`)
+    /// is not shadowed.
+    pub(crate) idents: Vec<String>,
 }
 
 pub(crate) enum Body<'a> {
@@ -25,7 +31,9 @@ pub(crate) struct Variant<'a> {
 pub(crate) struct Field<'a> {
     /// `x` or `0`: how to reach the field.
     pub(crate) member: Member,
-    pub(crate) ty: &'a Type,
+    /// The field's type, with `Self` replaced by the input type (`Name<T, ..>`),
+    /// so that it means the same in the borrowed form's definition and impls.
+    pub(crate) ty: Type,
     pub(crate) attrs: attr::Field,
     /// The variant holding the field, for messages.
     pub(crate) variant: Option<&'a Ident>,
@@ -65,8 +73,11 @@ impl<'a> Input<'a> {
     /// Builds the model, collecting every attribute error into `errors`.
     pub(crate) fn from_syn(input: &'a DeriveInput, errors: &mut Errors) -> Option<Self> {
         let attrs = attr::Container::from_attrs(&input.attrs, errors);
+        let ident = &input.ident;
+        let (_, ty_generics, _) = input.generics.split_for_impl();
+        let self_ty = quote::quote!(#ident #ty_generics);
         let body = match &input.data {
-            Data::Struct(data) => Body::Struct(fields(&data.fields, None, errors)),
+            Data::Struct(data) => Body::Struct(fields(&data.fields, None, &self_ty, errors)),
             Data::Enum(data) => Body::Enum(
                 data.variants
                     .iter()
@@ -74,7 +85,7 @@ impl<'a> Input<'a> {
                         attr::check_variant(&v.attrs, errors);
                         Variant {
                             ident: &v.ident,
-                            fields: fields(&v.fields, Some(&v.ident), errors),
+                            fields: fields(&v.fields, Some(&v.ident), &self_ty, errors),
                         }
                     })
                     .collect(),
@@ -88,11 +99,14 @@ impl<'a> Input<'a> {
                 return None;
             }
         };
+        let mut idents = Vec::new();
+        collect_idents(input.to_token_stream(), &mut idents);
         Some(Input {
             ident: &input.ident,
             generics: &input.generics,
             attrs,
             body,
+            idents,
         })
     }
 }
@@ -100,6 +114,7 @@ impl<'a> Input<'a> {
 fn fields<'a>(
     fields: &'a Fields,
     variant: Option<&'a Ident>,
+    self_ty: &TokenStream,
     errors: &mut Errors,
 ) -> Vec<Field<'a>> {
     fields
@@ -115,9 +130,49 @@ fn fields<'a>(
                 },
                 Member::Named,
             ),
-            ty: &field.ty,
+            ty: syn::parse2(replace_self(field.ty.to_token_stream(), self_ty))
+                .unwrap_or_else(|_| field.ty.clone()),
             attrs: attr::Field::from_attrs(&field.attrs, errors),
             variant,
         })
         .collect()
+}
+
+/// Pushes every identifier in `tokens`, at any depth, onto `out`.
+fn collect_idents(tokens: TokenStream, out: &mut Vec<String>) {
+    for token in tokens {
+        match token {
+            TokenTree::Ident(ident) => out.push(ident.to_string()),
+            TokenTree::Group(group) => collect_idents(group.stream(), out),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
+    }
+}
+
+/// `tokens` with every `Self` replaced by `self_ty` (`<self_ty>` before `::`).
+fn replace_self(tokens: TokenStream, self_ty: &TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Ident(ident) if ident == "Self" => {
+                let path_follows =
+                    matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                let span = ident.span();
+                out.extend(if path_follows {
+                    quote_spanned!(span=> <#self_ty>)
+                } else {
+                    quote_spanned!(span=> #self_ty)
+                });
+            }
+            TokenTree::Group(group) => {
+                let mut replaced =
+                    Group::new(group.delimiter(), replace_self(group.stream(), self_ty));
+                replaced.set_span(group.span());
+                out.extend([TokenTree::Group(replaced)]);
+            }
+            other => out.extend([other]),
+        }
+    }
+    out
 }

@@ -9,9 +9,10 @@
 //!   `Hash` or `Encoder` are never picked up.
 //! * Every name the expansion introduces (the hasher's type parameter, function
 //!   parameters, closure parameters, pattern bindings) is chosen so that it is not
-//!   a generic parameter of the input ([`Names::new`]): a generic parameter would
-//!   clash with the hasher's (E0403), and a const generic parameter would turn a
-//!   binding into a const pattern.
+//!   an identifier of the input ([`Names::new`]): a generic parameter would
+//!   clash with the hasher's (E0403), a const generic parameter would turn a
+//!   binding into a const pattern, and a constant named in a field type
+//!   (`[u8; tk_enc]`) would resolve to the shadowing function below.
 //! * A binding pattern `x` resolves to a constant, static or unit struct `x` when
 //!   one is in scope, even with `Span::mixed_site()` (only `def_site` hygiene would
 //!   prevent that, and it is unstable). So the impls sit in an anonymous
@@ -139,16 +140,10 @@ struct Names {
 
 impl Names {
     fn new(input: &Input<'_>) -> Self {
-        let taken: Vec<String> = input
-            .generics
-            .params
-            .iter()
-            .filter_map(|param| match param {
-                GenericParam::Type(t) => Some(t.ident.to_string()),
-                GenericParam::Const(c) => Some(c.ident.to_string()),
-                GenericParam::Lifetime(_) => None,
-            })
-            .collect();
+        // Generic parameters, and every other name in the input: a constant
+        // named in a field type (`[u8; tk_enc]`) would otherwise resolve to the
+        // shadowing function of the same name.
+        let taken = &input.idents;
         let fresh = |base: &str| {
             let mut name = base.to_owned();
             while taken.contains(&name) {
@@ -334,7 +329,7 @@ fn expand(input: &Input<'_>, syn_input: &DeriveInput) -> TokenStream {
     // `FrozenKey` calls below at the same span) a type that merely has no impl
     // (`PathBuf`), pointing to `with`.
     let assertions = input.keyed_fields().into_iter().map(|f| {
-        let ty = f.ty;
+        let ty = &f.ty;
         let check = if f.attrs.with.is_some() {
             &names.immutable
         } else {
@@ -453,7 +448,7 @@ fn encode_field(field: &Field<'_>, access: &TokenStream, names: &Names) -> Token
     let call = match &field.attrs.with {
         Some(with) => quote_spanned!(with.span()=> #with::encode(#access, #enc)),
         None => {
-            let ty = field.ty;
+            let ty = &field.ty;
             quote_spanned!(ty.span()=> <#ty as #krate::FrozenKey>::encode(#access, #enc))
         }
     };
@@ -476,7 +471,7 @@ fn eq_field(field: &Field<'_>, a: &TokenStream, b: &TokenStream, names: &Names) 
     match &field.attrs.with {
         Some(with) => quote_spanned!(with.span()=> #with::key_eq_with(#a, #b, #policy)),
         None => {
-            let ty = field.ty;
+            let ty = &field.ty;
             quote_spanned!(ty.span()=> <#ty as #krate::FrozenKey>::key_eq_with(#a, #b, #policy))
         }
     }
@@ -501,7 +496,7 @@ fn inferred_bounds(input: &Input<'_>, krate: &Path) -> Vec<WherePredicate> {
         .into_iter()
         .filter(|f| f.attrs.with.is_none())
     {
-        mark_params(field.ty, &params, &mut used);
+        mark_params(&field.ty, &params, &mut used);
     }
     params
         .iter()
@@ -523,11 +518,11 @@ fn immutable_bounds(input: &Input<'_>, krate: &Path) -> Vec<WherePredicate> {
         .filter(|f| f.attrs.with.is_some())
         .filter(|f| {
             let mut used = vec![false; params.len()];
-            mark_params(f.ty, &params, &mut used);
+            mark_params(&f.ty, &params, &mut used);
             used.contains(&true)
         })
         .map(|f| {
-            let ty = f.ty;
+            let ty = &f.ty;
             parse_quote_spanned!(ty.span()=> #ty: #krate::Immutable)
         })
         .collect()
@@ -571,7 +566,7 @@ fn check_borrowed(input: &Input<'_>, errors: &mut Errors) {
     }
     let mut used = Used::default();
     for f in &keyed {
-        used.visit_type(f.ty);
+        used.visit_type(&f.ty);
     }
     for param in &input.generics.params {
         let (name, span) = match param {
@@ -652,7 +647,7 @@ struct RefField<'f, 'a> {
 impl RefField<'_, '_> {
     /// `<Ty as KeyBorrow>::Ref<'a>`, or `&'a Ty` for a `with` field.
     fn ty(&self, krate: &Path, lifetime: &Lifetime) -> TokenStream {
-        let ty = self.field.ty;
+        let ty = &self.field.ty;
         if self.field.attrs.with.is_some() {
             quote_spanned!(ty.span()=> &#lifetime #ty)
         } else {
@@ -662,7 +657,7 @@ impl RefField<'_, '_> {
 
     /// The field's borrowed form from `value` (a `&Ty`).
     fn borrow_of(&self, value: &TokenStream, krate: &Path) -> TokenStream {
-        let ty = self.field.ty;
+        let ty = &self.field.ty;
         if self.field.attrs.with.is_some() {
             value.clone()
         } else {
@@ -672,7 +667,7 @@ impl RefField<'_, '_> {
 
     /// The field's borrowed form, reborrowed, from `value` (a reference to it).
     fn reborrow(&self, value: &TokenStream, krate: &Path) -> TokenStream {
-        let ty = self.field.ty;
+        let ty = &self.field.ty;
         if self.field.attrs.with.is_some() {
             quote!(*#value)
         } else {
@@ -843,9 +838,9 @@ fn borrowed(
         input
             .keyed_fields()
             .into_iter()
-            .filter(|f| generic(f.ty))
+            .filter(|f| generic(&f.ty))
             .filter_map(|f| {
-                let ty = f.ty;
+                let ty = &f.ty;
                 match (f.attrs.with.is_some(), lifetime) {
                     (true, Some(l)) => Some(parse_quote_spanned!(ty.span()=> #ty: #l)),
                     (true, None) => None,

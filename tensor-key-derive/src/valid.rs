@@ -11,7 +11,7 @@ use syn::{GenericArgument, PathArguments, Type};
 
 pub(crate) fn check(input: &Input<'_>, errors: &mut Errors) {
     for field in input.keyed_fields() {
-        scan(field.ty, field, errors);
+        scan(&field.ty, field, errors);
     }
 }
 
@@ -43,6 +43,9 @@ fn scan(ty: &Type, field: &Field<'_>, errors: &mut Errors) {
         Type::Paren(t) => scan(&t.elem, field, errors),
         Type::Reference(t) => scan(&t.elem, field, errors),
         Type::Tuple(t) => t.elems.iter().for_each(|e| scan(e, field, errors)),
+        // `PhantomData<T>` holds no `T`: it is the unit for every `T`, so a
+        // `PhantomData<Cell<u8>>` cannot change (the trait checks still apply).
+        Type::Path(t) if t.qself.is_none() && is_phantom_data(&t.path) => {}
         Type::Path(t) => {
             for segment in &t.path.segments {
                 if let PathArguments::AngleBracketed(args) = &segment.arguments {
@@ -106,6 +109,17 @@ fn classify(name: &str) -> Option<Offence> {
         }),
         _ => None,
     }
+}
+
+/// `PhantomData`, `marker::PhantomData`, `std::marker::PhantomData` or
+/// `core::marker::PhantomData`.
+fn is_phantom_data(path: &syn::Path) -> bool {
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    matches!(
+        names.as_slice(),
+        ["PhantomData"] | ["marker", "PhantomData"] | ["std" | "core", "marker", "PhantomData"]
+    )
 }
 
 /// `Atomic`, `AtomicU32`, `AtomicPtr`, `AtomicCell`, ... but not `Atomics`.
