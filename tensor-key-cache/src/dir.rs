@@ -58,7 +58,6 @@ pub struct DirStore {
     /// This process's estimate of the total entry bytes (`u64::MAX`: unknown).
     estimate: AtomicU64,
     puts: AtomicU64,
-    temp_counter: AtomicU64,
     evicting: Mutex<()>,
 }
 
@@ -86,7 +85,6 @@ impl DirStore {
             sync: false,
             estimate: AtomicU64::new(u64::MAX),
             puts: AtomicU64::new(0),
-            temp_counter: AtomicU64::new(0),
             evicting: Mutex::new(()),
         })
     }
@@ -153,10 +151,9 @@ impl DirStore {
             let now = format::now_ms();
             files.retain(|f| {
                 let expired = read_written_at(&f.path).is_some_and(|at| expired(at, now, ttl));
-                if expired && remove_quietly(&f.path) {
-                    report.removed += 1;
-                }
-                !expired
+                // A file that cannot be deleted (a read-only directory) is
+                // still there and still counts.
+                !expired || !remove_counted(&f.path, &mut report)
             });
         }
         let mut total: u64 = files.iter().map(|f| f.len).sum();
@@ -173,10 +170,9 @@ impl DirStore {
                 if total <= target {
                     break;
                 }
-                if remove_quietly(&f.path) {
-                    report.removed += 1;
+                if remove_counted(&f.path, &mut report) {
+                    total = total.saturating_sub(f.len);
                 }
-                total = total.saturating_sub(f.len);
             }
         }
         report.bytes_left = total;
@@ -222,8 +218,13 @@ impl DirStore {
         Ok(files)
     }
 
-    fn temp_path(&self, final_path: &Path) -> PathBuf {
-        let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
+    /// A temporary file name next to `final_path`, unique in this process
+    /// (one counter for every store, so that two stores on one directory do
+    /// not collide); `write_atomically` skips names left by a crashed process
+    /// that had the same process id.
+    fn temp_path(final_path: &Path) -> PathBuf {
+        static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let name = final_path
             .file_name()
             .map(|s| s.to_string_lossy().into_owned())
@@ -233,14 +234,24 @@ impl DirStore {
 
     fn write_atomically(&self, path: &Path, entry: &[u8]) -> io::Result<()> {
         let dir = path.parent().expect("entry paths have a parent");
-        let tmp = self.temp_path(path);
-        let mut file = match File::create_new(&tmp) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir_all(dir)?;
-                File::create_new(&tmp)?
+        let mut attempts = 0;
+        let (tmp, mut file) = loop {
+            let tmp = Self::temp_path(path);
+            let created = match File::create_new(&tmp) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    fs::create_dir_all(dir)?;
+                    File::create_new(&tmp)
+                }
+                other => other,
+            };
+            match created {
+                Ok(file) => break (tmp, file),
+                // A left-over of a crashed writer with our process id.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 16 => {
+                    attempts += 1;
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
         };
         let written = (|| {
             file.write_all(entry)?;
@@ -291,6 +302,19 @@ fn read_written_at(path: &Path) -> Option<u64> {
     let mut head = [0u8; 16];
     File::open(path).ok()?.read_exact(&mut head).ok()?;
     format::written_at_ms(&head)
+}
+
+/// Deletes an entry file for eviction, counting it in `report` when this
+/// call deleted it; true when the file is gone (deleted here or by another
+/// process), false when it could not be deleted.
+fn remove_counted(path: &Path, report: &mut EvictReport) -> bool {
+    match fs::remove_file(path) {
+        Ok(()) => {
+            report.removed += 1;
+            true
+        }
+        Err(e) => e.kind() == io::ErrorKind::NotFound,
+    }
 }
 
 /// Deletes a file; true when this call deleted it.

@@ -133,7 +133,7 @@ pub fn encode_entry(digest: &KeyDigest, payload: &[u8], written_at_ms: u64) -> V
 pub fn decode_entry<'a>(digest: &KeyDigest, bytes: &'a [u8]) -> Result<Entry<'a>, EntryError> {
     let len = bytes.len();
     if len < 4 || bytes[..3] != MAGIC[..3] {
-        return Err(if len < 3 && MAGIC.starts_with(bytes) {
+        return Err(if len < 4 && MAGIC.starts_with(bytes) {
             EntryError::Truncated { len }
         } else {
             EntryError::BadMagic
@@ -146,8 +146,10 @@ pub fn decode_entry<'a>(digest: &KeyDigest, bytes: &'a [u8]) -> Result<Entry<'a>
         return Err(EntryError::Truncated { len });
     }
     let n = u64::from_le_bytes(bytes[16..24].try_into().expect("8 bytes"));
-    let expected = u64::try_from(HEADER_LEN).expect("small") + n;
-    match u64::try_from(len).expect("usize fits u64").cmp(&expected) {
+    // Compared with the payload present, not `HEADER_LEN + n`: a damaged
+    // length field may be anything up to `u64::MAX`.
+    let present = u64::try_from(len - HEADER_LEN).expect("usize fits u64");
+    match present.cmp(&n) {
         std::cmp::Ordering::Less => return Err(EntryError::Truncated { len }),
         std::cmp::Ordering::Greater => return Err(EntryError::TrailingBytes { len }),
         std::cmp::Ordering::Equal => {}
@@ -211,6 +213,20 @@ mod tests {
         for cut in 0..e.len() {
             assert!(decode_entry(&d(7), &e[..cut]).is_err(), "cut at {cut}");
         }
+        // A length field near `u64::MAX` (damage, or a foreign file) is a
+        // truncated entry, not an overflow.
+        for n in [u64::MAX, u64::MAX - 87, u64::MAX - 88, 1 << 63] {
+            let mut huge = e.clone();
+            huge[16..24].copy_from_slice(&n.to_le_bytes());
+            assert_eq!(
+                decode_entry(&d(7), &huge),
+                Err(EntryError::Truncated { len: e.len() })
+            );
+        }
+        assert_eq!(
+            decode_entry(&d(7), b"TKC"),
+            Err(EntryError::Truncated { len: 3 })
+        );
         let mut long = e.clone();
         long.push(0);
         assert_eq!(
