@@ -1,5 +1,6 @@
 //! [`Cache`]: memoization by key digest over a [`Store`].
 
+use crate::ambiguity;
 use crate::format::{self, EntryError};
 use crate::store::{Store, StoreError};
 use serde::Serialize;
@@ -56,7 +57,9 @@ pub struct Stats {
     /// Sound entries that could not be read as the requested value type, or were
     /// written in a format version or payload encoding this release does not read.
     pub undecodable: u64,
-    /// Values that could not be encoded (and so were not stored).
+    /// Values that were not stored because they could not be encoded, or
+    /// would not read back as written: a `Some(x)` anywhere in them whose `x`
+    /// is written as nil, like `None` (`Some(())`, `Some(None)`).
     pub encode_errors: u64,
 }
 
@@ -80,7 +83,8 @@ pub enum Warning {
         /// Why.
         reason: String,
     },
-    /// A value could not be encoded, so it was not stored.
+    /// A value could not be encoded, or would not read back as written (see
+    /// [`Stats::encode_errors`]), so it was not stored.
     Encode {
         /// The key's digest.
         digest: KeyDigest,
@@ -345,8 +349,9 @@ impl<S: Store> Cache<S> {
     ///
     /// # Errors
     /// When the store fails (also counted and reported like every store error).
-    /// A value that cannot be encoded is counted in
-    /// [`Stats::encode_errors`], reported, and not stored, and is not an error.
+    /// A value that cannot be encoded, or would not read back as written (see
+    /// [`Stats::encode_errors`]), is counted there, reported, and not stored,
+    /// and is not an error.
     pub fn insert<K, V>(&self, key: &K, value: &V) -> Result<(), StoreError>
     where
         K: FrozenKey + ?Sized,
@@ -375,6 +380,15 @@ impl<S: Store> Cache<S> {
                 return Ok(());
             }
         };
+        // `Some(x)` with `x` written as nil would read back as `None`.
+        if let Err(e) = ambiguity::check(value) {
+            self.encode_errors.fetch_add(1, Ordering::Relaxed);
+            self.warn(&Warning::Encode {
+                digest: *digest,
+                reason: e.to_string(),
+            });
+            return Ok(());
+        }
         let entry = format::encode_entry(digest, &payload, format::now_ms());
         match self.store.put(digest, &entry) {
             Ok(()) => {

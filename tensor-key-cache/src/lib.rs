@@ -58,6 +58,15 @@
 //! and store failures are kept in [`Cache::last_error`]. The library never
 //! prints.
 //!
+//! A value that cannot be stored is returned and not stored, and counted in
+//! [`Stats::encode_errors`]: one serde cannot encode, or one that would not read
+//! back as written. MessagePack has a single nil, so `Some(x)` where `x` is
+//! itself written as nil (`Some(())`, `Some(None)` of an `Option<Option<T>>`, a
+//! newtype around one) would read back as `None`; the cache looks for such a
+//! `Some` anywhere in a value (fields, elements, map keys and values, enum
+//! variants) before storing it. `None` and `Some(3)` of an `Option<u8>` are
+//! stored as usual.
+//!
 //! # The entry format
 //!
 //! Both stores keep the same bytes per entry, described in [`format`](mod@format): an
@@ -88,7 +97,7 @@
 //! | `String`, `&str`, `char` | str | `str` |
 //! | `Vec<T>`, arrays, slices, tuples | array | `list` |
 //! | `HashMap`/`BTreeMap` with string keys | map | `dict` |
-//! | `Option<T>` | nil or the value | `None` or the value |
+//! | `Option<T>` (`T` not written as nil) | nil or the value | `None` or the value |
 //! | a struct | map from field name to value | `dict` |
 //! | a unit enum variant | str (its name) | `str` |
 //! | `Vec<u8>` | array of ints (bin with `serde_bytes`) | `list` (`bytes`) |
@@ -102,7 +111,7 @@
 //! # Statistics
 //!
 //! [`Stats`]: hits, misses, writes, store errors, damaged and undecodable
-//! entries, values that could not be encoded.
+//! entries, values that could not be encoded or would not read back (not stored).
 //!
 #![cfg_attr(feature = "redis", doc = "[`RedisStore`]: crate::RedisStore")]
 #![cfg_attr(
@@ -117,6 +126,7 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+mod ambiguity;
 mod cache;
 mod dir;
 pub mod format;
