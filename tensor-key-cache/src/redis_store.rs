@@ -57,6 +57,21 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
+/// The longest TTL sent to Redis, in milliseconds: 2^62 (about 146 million
+/// years). Redis refuses a `PX` above `i64::MAX` minus the server's clock in
+/// ms; this bound leaves room for any clock.
+const MAX_PX: u128 = 1 << 62;
+
+/// The `PX` argument for `ttl`: rounded up to a millisecond and at least one
+/// (Redis refuses `PX 0`), or `None` (no expiry) beyond [`MAX_PX`].
+fn px(ttl: Duration) -> Option<u64> {
+    let ms = ttl.as_nanos().div_ceil(1_000_000).max(1);
+    if ms > MAX_PX {
+        return None;
+    }
+    Some(u64::try_from(ms).expect("at most 2^62"))
+}
+
 fn error(op: StoreOp, e: &dyn std::fmt::Display) -> StoreError {
     StoreError::new("redis", op, e.to_string())
 }
@@ -90,7 +105,13 @@ impl RedisStore {
         self
     }
 
-    /// Entries expire `ttl` after they are written (rounded up to a millisecond).
+    /// Entries expire `ttl` after they are written (rounded up to a
+    /// millisecond, so zero is one millisecond: Redis refuses `PX 0`).
+    ///
+    /// A TTL longer than 2<sup>62</sup> ms (about 146 million years, e.g.
+    /// [`Duration::MAX`]) means no expiry: Redis takes `PX` as a signed 64-bit
+    /// count and refuses one whose expiry time (now + `PX`) overflows, which
+    /// would fail every write.
     #[must_use]
     pub fn with_ttl(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
@@ -201,9 +222,8 @@ impl Store for RedisStore {
         let key = self.key_for(digest);
         let mut cmd = redis::cmd("SET");
         cmd.arg(&key).arg(entry);
-        if let Some(ttl) = self.ttl {
-            let ms = ttl.as_micros().div_ceil(1000).max(1);
-            cmd.arg("PX").arg(u64::try_from(ms).unwrap_or(u64::MAX));
+        if let Some(ms) = self.ttl.and_then(px) {
+            cmd.arg("PX").arg(ms);
         }
         self.run(StoreOp::Put, |conn| cmd.query::<()>(conn))
     }
@@ -213,5 +233,23 @@ impl Store for RedisStore {
         self.run(StoreOp::Remove, |conn| {
             redis::cmd("DEL").arg(&key).query::<()>(conn)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn px_rounds_up_and_drops_what_redis_cannot_express() {
+        assert_eq!(px(Duration::ZERO), Some(1));
+        assert_eq!(px(Duration::from_nanos(1)), Some(1));
+        assert_eq!(px(Duration::from_nanos(1_000_001)), Some(2));
+        assert_eq!(px(Duration::from_millis(300)), Some(300));
+        assert_eq!(px(Duration::from_millis(1 << 62)), Some(1 << 62));
+        let just_over = Duration::from_millis(1 << 62) + Duration::from_nanos(1);
+        assert_eq!(px(just_over), None);
+        assert_eq!(px(Duration::from_millis(i64::MAX as u64)), None);
+        assert_eq!(px(Duration::MAX), None);
     }
 }

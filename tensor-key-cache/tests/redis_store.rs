@@ -122,6 +122,64 @@ fn ttl_is_set_on_the_server() {
     lasting.remove("lasting").unwrap();
 }
 
+/// Redis takes `PX` as a positive signed 64-bit count and refuses one whose
+/// expiry time (now + PX) overflows: a TTL too long for that means no expiry,
+/// and every write still succeeds. Zero is rounded up to a millisecond.
+#[test]
+fn very_long_ttls_mean_no_expiry_and_zero_is_a_millisecond() {
+    let Some(url) = redis_url("very_long_ttls_mean_no_expiry_and_zero_is_a_millisecond") else {
+        return;
+    };
+    let pttl = |cache: &Cache<RedisStore>, key: &str| -> i64 {
+        redis::cmd("PTTL")
+            .arg(cache.store().key_for(&key.digest()))
+            .query(&mut raw(&url))
+            .unwrap()
+    };
+    let day = Duration::from_secs(86_400);
+    let cases = [
+        (Duration::MAX, None),
+        (Duration::from_millis(u64::MAX), None),
+        (Duration::from_millis(i64::MAX as u64), None),
+        (Duration::from_millis((1 << 62) + 1), None),
+        (Duration::from_millis(1 << 62), Some(1u64 << 62)),
+        (day * 365 * 1000, Some(day.as_millis() as u64 * 365 * 1000)),
+    ];
+    for (ttl, expected) in cases {
+        let cache = Cache::new(store(&url, "long-ttl").with_ttl(ttl));
+        cache.insert("long", &1u32).unwrap();
+        assert_eq!(cache.get::<_, u32>("long"), Some(1), "{ttl:?}");
+        assert_eq!(
+            cache.stats().store_errors,
+            0,
+            "{ttl:?}: {:?}",
+            cache.last_error()
+        );
+        let left = pttl(&cache, "long");
+        match expected {
+            None => assert_eq!(left, -1, "{ttl:?}: no expiry"),
+            Some(ms) => assert!(
+                left > 0 && left as u64 <= ms && left as u64 > ms - 60_000,
+                "{ttl:?}: PTTL {left}"
+            ),
+        }
+        cache.remove("long").unwrap();
+    }
+    for ttl in [Duration::ZERO, Duration::from_nanos(1)] {
+        let cache = Cache::new(store(&url, "zero-ttl").with_ttl(ttl));
+        cache.insert("brief", &1u32).unwrap();
+        assert_eq!(
+            cache.stats().store_errors,
+            0,
+            "{ttl:?}: {:?}",
+            cache.last_error()
+        );
+        assert!(pttl(&cache, "brief") <= 1, "{ttl:?}");
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(cache.get::<_, u32>("brief"), None, "{ttl:?}");
+    }
+}
+
 /// Needs no server: nothing listens on the port.
 #[test]
 fn an_unreachable_server_is_reported_and_values_still_computed() {
