@@ -406,6 +406,92 @@ fn generics_and_bounds() {
     );
 }
 
+/// A parameter type with associated types, implemented by a type that is
+/// not a key itself.
+trait Model {
+    type Param;
+    type Label;
+}
+
+/// Not a key: no `FrozenKey`, `Hash` or `Eq`.
+struct Linear;
+
+impl Model for Linear {
+    type Param = f32;
+    type Label = String;
+}
+
+/// `T` occurs only through its associated types, so the inferred bounds are
+/// `T::Param: FrozenKey` and `<T as Model>::Label: FrozenKey`, not
+/// `T: FrozenKey`.
+#[derive(FrozenKey)]
+struct Fitted<T: Model> {
+    weight: T::Param,
+    label: <T as Model>::Label,
+    history: Vec<T::Param>,
+}
+
+/// `T` occurs directly too: it keeps `T: FrozenKey`.
+#[derive(FrozenKey)]
+struct Tagged<T: Model> {
+    model: T,
+    weight: T::Param,
+}
+
+impl Model for u8 {
+    type Param = f64;
+    type Label = ();
+}
+
+#[test]
+fn associated_types_are_bounded_not_their_parameter() {
+    let fitted = |weight: f32, history: Vec<f32>| Fitted::<Linear> {
+        weight,
+        label: "w".to_owned(),
+        history,
+    };
+    let a = fitted(-0.0, vec![f32::NAN, 1.0]);
+    // SPEC 4.11: `60 u64(3)`, then each field's encoding.
+    let mut expected = vec![0x60];
+    expected.extend(3u64.to_le_bytes());
+    expected.extend((-0.0f32).encoding());
+    expected.extend("w".to_owned().encoding());
+    expected.extend(vec![f32::NAN, 1.0].encoding());
+    assert_eq!(a.encoding(), expected);
+
+    // `key_eq` agrees with encodings, `==` with `key_eq`, and `Hash` with both.
+    let b = fitted(0.0, vec![-f32::NAN, 1.0]);
+    assert!(a.key_eq(&b) && a == b);
+    assert_eq!(a.encoding(), b.encoding());
+    assert_eq!(hashes(&a), hashes(&b));
+    assert_eq!(hashes(&a), key_hashes(&a));
+    assert_eq!(a.digest(), b.digest());
+    let c = fitted(0.0, vec![f32::NAN, 2.0]);
+    assert!(!a.key_eq(&c) && a != c);
+    assert_ne!(a.encoding(), c.encoding());
+    assert_ne!(a.digest(), c.digest());
+    let mut map = HashMap::new();
+    map.insert(a, 1);
+    assert_eq!(map.get(&b), Some(&1));
+    assert_eq!(map.get(&c), None);
+
+    let t = Tagged::<u8> {
+        model: 2,
+        weight: 0.5,
+    };
+    let mut expected = vec![0x60];
+    expected.extend(2u64.to_le_bytes());
+    expected.extend(2u8.encoding());
+    expected.extend(0.5f64.encoding());
+    assert_eq!(t.encoding(), expected);
+    assert!(
+        t == Tagged {
+            model: 2,
+            weight: 0.5
+        }
+    );
+}
+
 /// A type with no `FrozenKey` impl, keyed by its rounded value.
 struct Meters(f64);
 

@@ -486,24 +486,32 @@ fn conjunction(parts: impl Iterator<Item = TokenStream>) -> TokenStream {
     }
 }
 
-/// `T: FrozenKey` for every type parameter that occurs in the type of a field
-/// that is part of the key and not routed through `with`.
+/// The inferred bounds, as `serde_derive` infers them: `T: FrozenKey` for
+/// every type parameter that occurs directly in the type of a field that is
+/// part of the key and not routed through `with`, and `T::A: FrozenKey` (or
+/// `<T as Tr>::A: FrozenKey`) for every associated type of a parameter that
+/// occurs there, at any depth (`Vec<T::A>`). A parameter used only through
+/// its associated types is not bounded itself: it need not be a key.
 fn inferred_bounds(input: &Input<'_>, krate: &Path) -> Vec<WherePredicate> {
     let params: Vec<&Ident> = input.generics.type_params().map(|p| &p.ident).collect();
     let mut used = vec![false; params.len()];
+    let mut assoc = Vec::new();
     for field in input
         .keyed_fields()
         .into_iter()
         .filter(|f| f.attrs.with.is_none())
     {
-        mark_params(&field.ty, &params, &mut used);
+        mark_params_and_assoc(&field.ty, &params, &mut used, &mut assoc);
     }
-    params
+    let direct = params
         .iter()
         .zip(&used)
         .filter(|(_, used)| **used)
-        .map(|(param, _)| parse_quote!(#param: #krate::FrozenKey))
-        .collect()
+        .map(|(param, _)| -> WherePredicate { parse_quote!(#param: #krate::FrozenKey) });
+    let assoc = assoc
+        .into_iter()
+        .map(|ty| -> WherePredicate { parse_quote!(#ty: #krate::FrozenKey) });
+    direct.chain(assoc).collect()
 }
 
 /// `FieldType: Immutable` for every `with` field whose type mentions a type
@@ -530,22 +538,85 @@ fn immutable_bounds(input: &Input<'_>, krate: &Path) -> Vec<WherePredicate> {
 
 /// Sets `used[i]` for every `params[i]` that occurs in `ty`.
 fn mark_params(ty: &syn::Type, params: &[&Ident], used: &mut [bool]) {
-    struct Finder<'p, 'u> {
-        params: &'p [&'p Ident],
-        used: &'u mut [bool],
-    }
-    impl<'ast> Visit<'ast> for Finder<'_, '_> {
-        fn visit_path(&mut self, path: &'ast syn::Path) {
-            if path.leading_colon.is_none()
-                && let Some(first) = path.segments.first()
-                && let Some(i) = self.params.iter().position(|p| **p == first.ident)
-            {
-                self.used[i] = true;
+    let mut finder = ParamFinder {
+        params,
+        used,
+        assoc: None,
+    };
+    finder.visit_type(ty);
+}
+
+/// Sets `used[i]` for every `params[i]` that occurs in `ty` other than as the
+/// start of an associated type path, and pushes each such path (`T::A`,
+/// `<T as Tr>::A`, `<Vec<T> as Tr>::A`) onto `assoc` once.
+fn mark_params_and_assoc(
+    ty: &syn::Type,
+    params: &[&Ident],
+    used: &mut [bool],
+    assoc: &mut Vec<syn::TypePath>,
+) {
+    let mut finder = ParamFinder {
+        params,
+        used,
+        assoc: Some(assoc),
+    };
+    finder.visit_type(ty);
+}
+
+struct ParamFinder<'p, 'u> {
+    params: &'p [&'p Ident],
+    used: &'u mut [bool],
+    /// Where associated type paths go; `None`: visit them like other paths
+    /// (their parameter counts as used).
+    assoc: Option<&'u mut Vec<syn::TypePath>>,
+}
+
+impl ParamFinder<'_, '_> {
+    /// `T::A...` for a type parameter `T`, or a qualified path whose
+    /// self type mentions one (`<T as Tr>::A`).
+    fn is_assoc(&self, ty: &syn::TypePath) -> bool {
+        match &ty.qself {
+            Some(qself) => {
+                let mut used = vec![false; self.params.len()];
+                mark_params(&qself.ty, self.params, &mut used);
+                used.contains(&true)
             }
-            visit::visit_path(self, path);
+            None => {
+                ty.path.leading_colon.is_none()
+                    && ty.path.segments.len() > 1
+                    && self.params.iter().any(|p| **p == ty.path.segments[0].ident)
+            }
         }
     }
-    Finder { params, used }.visit_type(ty);
+}
+
+impl<'ast> Visit<'ast> for ParamFinder<'_, '_> {
+    fn visit_type_path(&mut self, ty: &'ast syn::TypePath) {
+        if self.assoc.is_some() && self.is_assoc(ty) {
+            // The bound on the whole path covers its parameters and
+            // arguments (`T::A<U>`).
+            let text = ty.to_token_stream().to_string();
+            if let Some(assoc) = &mut self.assoc
+                && !assoc
+                    .iter()
+                    .any(|a| a.to_token_stream().to_string() == text)
+            {
+                assoc.push(ty.clone());
+            }
+            return;
+        }
+        visit::visit_type_path(self, ty);
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        if path.leading_colon.is_none()
+            && let Some(first) = path.segments.first()
+            && let Some(i) = self.params.iter().position(|p| **p == first.ident)
+        {
+            self.used[i] = true;
+        }
+        visit::visit_path(self, path);
+    }
 }
 
 // ---------------------------------------------------------------------------
