@@ -45,6 +45,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         valid::check(model, &mut errors);
         if model.attrs.borrowed.is_some() {
             check_borrowed(model, &mut errors);
+            valid::check_borrowed_recursion(model, &mut errors);
         }
     }
     match (errors.finish(), model) {

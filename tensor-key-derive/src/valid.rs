@@ -1,4 +1,5 @@
-//! Checks on the model: the syntactic mutability scan.
+//! Checks on the model: the syntactic mutability scan, and fields that would
+//! make a borrowed form contain itself.
 //!
 //! A key that changes while a map holds it sits in the wrong bucket: lookups miss
 //! it, and the map is silently corrupted. The scan rejects field types that
@@ -7,7 +8,7 @@
 
 use crate::ast::{Field, Input};
 use crate::attr::Errors;
-use syn::{GenericArgument, PathArguments, Type};
+use syn::{GenericArgument, Ident, PathArguments, Type};
 
 pub(crate) fn check(input: &Input<'_>, errors: &mut Errors) {
     for field in input.keyed_fields() {
@@ -132,4 +133,82 @@ fn is_atomic(name: &str) -> bool {
 fn is_view_mut(name: &str) -> bool {
     name.strip_prefix("ArrayViewMut")
         .is_some_and(|rest| matches!(rest, "" | "0" | "1" | "2" | "3" | "4" | "5" | "6" | "D"))
+}
+
+/// With `borrowed`, a keyed field (without `with`) whose type holds the type
+/// itself through wrappers whose borrowed form is the borrowed form of what
+/// they hold (`Option`, `Box`, `Rc`, `Arc`, `Cow`, references, tuples, `Key`,
+/// `Bitwise`): the borrowed form would then hold itself inline, and be
+/// infinitely large (rustc reports only a cycle, E0391, or an overflow at the
+/// first use). Through a `Vec`, slice, array, `VecDeque`, map or set, the
+/// borrowed form is a reference, so `Vec<Self>` is fine; so is a skipped
+/// field, or a `with` field (held as `&Field`).
+pub(crate) fn check_borrowed_recursion(input: &Input<'_>, errors: &mut Errors) {
+    let Some(name) = &input.attrs.borrowed else {
+        return;
+    };
+    let name = name
+        .as_ref()
+        .map_or_else(|| format!("{}Ref", input.ident), ToString::to_string);
+    for field in input.keyed_fields() {
+        if field.attrs.with.is_none() && holds_inline(&field.ty, input.ident) {
+            errors.push(syn::Error::new_spanned(
+                &field.ty,
+                format!(
+                    "`borrowed` cannot be derived for a type that holds itself through \
+                     `Option`, `Box`, `Rc`, `Arc`, `Cow`, references or tuples: the borrowed \
+                     form of {} would contain `{name}` itself, so `{name}` would be \
+                     infinitely large\n\
+                     help: drop `borrowed` from `#[frozen_key(...)]`, mark the field \
+                     `#[frozen_key(skip)]`, or hold the children in a `Vec` (whose borrowed \
+                     form is a slice)",
+                    field.describe(),
+                ),
+            ));
+        }
+    }
+}
+
+/// Whether the borrowed form of `ty` holds the borrowed form of `ident`
+/// inline: `ty` reaches `ident` through wrappers whose borrowed form is that
+/// of their contents.
+fn holds_inline(ty: &Type, ident: &Ident) -> bool {
+    match ty {
+        Type::Group(t) => holds_inline(&t.elem, ident),
+        Type::Paren(t) => holds_inline(&t.elem, ident),
+        Type::Reference(t) => holds_inline(&t.elem, ident),
+        Type::Tuple(t) => t.elems.iter().any(|e| holds_inline(e, ident)),
+        Type::Path(t) if t.qself.is_none() => {
+            let Some(last) = t.path.segments.last() else {
+                return false;
+            };
+            if is_self(&t.path, ident) {
+                return true;
+            }
+            let transparent = matches!(
+                last.ident.to_string().as_str(),
+                "Option" | "Box" | "Rc" | "Arc" | "Cow" | "Key" | "Bitwise"
+            );
+            transparent
+                && matches!(&last.arguments, PathArguments::AngleBracketed(args)
+                    if args.args.iter().any(|arg| matches!(arg,
+                        GenericArgument::Type(ty) if holds_inline(ty, ident))))
+        }
+        // Arrays and slices are borrowed by reference; the rest has no
+        // borrowed form or one that does not hold its contents inline.
+        _ => false,
+    }
+}
+
+/// `Name`, `self::Name`, `crate::...::Name` or `super::...::Name` (`Self`
+/// in a field type is already `Name<..>`).
+fn is_self(path: &syn::Path, ident: &Ident) -> bool {
+    let mut segments = path.segments.iter().rev();
+    if segments.next().is_none_or(|last| last.ident != *ident) {
+        return false;
+    }
+    let rest: Vec<&syn::PathSegment> = segments.rev().collect();
+    rest.is_empty()
+        || (path.leading_colon.is_none()
+            && ["crate", "self", "super"].contains(&rest[0].ident.to_string().as_str()))
 }

@@ -1,6 +1,8 @@
 // Field types that name constants called like the expansion's locals, a
 // `PhantomData` of an interior-mutable type (it holds none), and `Self` in
-// the fields of a type with a borrowed form.
+// the fields of a type with a borrowed form, where its borrowed form is a
+// reference (`Vec`, boxed slices, maps) or the field is skipped; only
+// `Option<Box<Self>>` and the like are refused (ui/fail/borrowed_recursive.rs).
 #![allow(non_upper_case_globals)]
 use std::cell::Cell;
 use std::marker::PhantomData;
@@ -58,6 +60,18 @@ enum Expr {
     Node(Vec<Self>),
 }
 
+#[derive(FrozenKey)]
+#[frozen_key(borrowed)]
+struct Indirect {
+    value: u8,
+    boxed: Vec<Box<Self>>,
+    slice: Option<Box<[Indirect]>>,
+    nested: Option<Vec<Self>>,
+    map: std::collections::BTreeMap<u8, Self>,
+    #[frozen_key(skip)]
+    parent: Option<Box<Self>>,
+}
+
 fn main() {
     let c = Consts { a: [1], b: [1, 2], c: [1, 2, 3], d: [4] };
     // 60 u64(4), then four sequences `41 u64(n) 02 bytes`.
@@ -70,4 +84,21 @@ fn main() {
     assert_eq!(t.as_key_ref().encoding(), t.encoding());
     let e = Expr::Node(vec![Expr::Leaf(1)]);
     assert_eq!(e.as_key_ref().encoding(), e.encoding());
+    let leaf = || Indirect {
+        value: 2,
+        boxed: Vec::new(),
+        slice: None,
+        nested: None,
+        map: Default::default(),
+        parent: None,
+    };
+    let i = Indirect {
+        value: 1,
+        boxed: vec![Box::new(leaf())],
+        slice: Some(vec![leaf()].into_boxed_slice()),
+        nested: Some(vec![leaf()]),
+        map: [(3, leaf())].into(),
+        parent: Some(Box::new(leaf())),
+    };
+    assert_eq!(i.as_key_ref().encoding(), i.encoding());
 }
