@@ -1192,7 +1192,7 @@ mod tests {
         );
         assert!(!native_bytes_are_bits::<isize>() || std::mem::size_of::<isize>() == 8);
         for (rows, cols) in [(16, 13), (64, 64), (67, 131), (9, 600)] {
-            let c = Array::from_shape_fn((rows, cols), |(i, j)| (i * cols + j) as usize * 3);
+            let c = Array::from_shape_fn((rows, cols), |(i, j)| (i * cols + j) * 3);
             let mut f = Array::<usize, _>::zeros((rows, cols).f());
             f.assign(&c);
             let wide = c.mapv(|x| x as u64);
