@@ -403,6 +403,28 @@ def test_redis_ttl(redis_url):
     assert h(1) == 2 and h.store_info().misses == 1 and h.store_info().corrupted == 0
 
 
+def test_redis_ttl_too_long_for_redis_means_no_expiry(redis_url):
+    import redis
+
+    prefix = f"tk:v1:pytest-{uuid.uuid4().hex}:"
+    for i, ttl in enumerate([math.inf, 1e30, 2**62 / 1000 * 2, 2**63 / 1000]):
+        store = st.RedisStore(redis_url, prefix=f"{prefix}{i}:", ttl=ttl)
+        f = tk.memoize(store=store)(lambda x: x + 1)
+        assert f(1) == 2 and f.store_info().store_errors == 0, ttl
+        key = store.key_for(tk.digest_bytes(((1,), {})))
+        assert redis.Redis.from_url(redis_url).pttl(key) == -1, ttl
+    # Long but expressible TTLs are kept, zero is rounded up to a millisecond.
+    assert st._redis_px(1e15) == 10**18 and st._redis_px(0) == 1 and st._redis_px(0.0001) == 1
+
+
+@pytest.mark.parametrize("ttl", [-1, -0.5, math.nan, "30", True, [30]])
+def test_a_ttl_that_is_not_a_duration_is_refused(tmp_path, ttl):
+    with pytest.raises(ValueError, match="ttl must be None or a non-negative number"):
+        st.DirectoryStore(tmp_path, ttl=ttl)
+    with pytest.raises(ValueError, match="ttl must be None or a non-negative number"):
+        st.RedisStore("redis://127.0.0.1:1/", ttl=ttl)
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

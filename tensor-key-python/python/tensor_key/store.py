@@ -36,6 +36,7 @@ returned, ``encode_errors`` is counted and a ``StoreWarning`` is issued.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import threading
 import time
@@ -198,6 +199,15 @@ def unpack_value(payload: bytes):
     return _msgpack().unpackb(payload, raw=False, strict_map_key=False)
 
 
+def _checked_ttl(ttl):
+    """``ttl`` as given, once it is ``None`` or a non-negative number of seconds."""
+    if ttl is None:
+        return None
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl >= 0:
+        raise ValueError(f"ttl must be None or a non-negative number of seconds, not {ttl!r}")
+    return ttl
+
+
 # --- the directory store -----------------------------------------------------
 
 def _safe_name(name: str) -> str:
@@ -226,7 +236,7 @@ class DirectoryStore:
         self.root = Path(path)
         self.root.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
-        self.ttl = ttl
+        self.ttl = _checked_ttl(ttl)
         self._estimate: int | None = None
         self._puts = 0
         self._counter = 0
@@ -378,9 +388,25 @@ def _remove_quietly(path) -> bool:
 
 # --- the Redis store ---------------------------------------------------------
 
+# The longest PX sent to Redis, in milliseconds (about 146 million years): Redis
+# refuses an expiry time past what a signed 64-bit millisecond clock holds, so
+# a longer TTL is sent as no expiry at all.
+_MAX_PX = 1 << 62
+
+
+def _redis_px(ttl):
+    """``SET``'s ``PX`` for ``ttl`` seconds: rounded up to a millisecond, at
+    least 1; ``None`` (no expiry) for no TTL or one too long for Redis."""
+    if ttl is None or not math.isfinite(ttl) or ttl * 1000 > _MAX_PX:
+        return None
+    return max(1, -(-int(ttl * 1_000_000) // 1000))
+
+
 class RedisStore:
     """Entries as Redis strings under ``prefix + hex digest``, optionally with a
-    TTL (seconds; ``SET ... PX``). Needs the ``redis`` package.
+    TTL (seconds; ``SET ... PX``, rounded up to a millisecond; a TTL too long
+    for Redis, over about 146 million years or infinite, means no expiry).
+    Needs the ``redis`` package.
 
     Does not connect until first used. Every request has ``timeout`` (seconds).
     After a failure (server unreachable) operations fail at once with
@@ -390,6 +416,7 @@ class RedisStore:
 
     def __init__(self, url: str, prefix: str = DEFAULT_PREFIX, ttl: float | None = None,
                  timeout: float = 1.0, retry_after: float = 1.0, _client=None):
+        ttl = _checked_ttl(ttl)
         try:
             import redis
         except ImportError as e:
@@ -448,7 +475,7 @@ class RedisStore:
 
     def put(self, digest: bytes, entry: bytes) -> None:
         key = self.key_for(digest)
-        px = None if self.ttl is None else max(1, -(-int(self.ttl * 1_000_000) // 1000))
+        px = _redis_px(self.ttl)
         self._run("put", lambda: self._client.set(key, entry, px=px))
 
     def remove(self, digest: bytes) -> None:
