@@ -375,3 +375,62 @@ fn stores_behind_references_and_smart_pointers() {
         "readable errors"
     );
 }
+
+/// `try_get_or_compute`: an `Ok` value is stored and read back like
+/// `get_or_compute`'s; an error of `f` is returned and not cached, so the next
+/// call computes again.
+#[test]
+fn a_failed_computation_is_returned_and_not_cached() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(DirStore::open(dir.path()).unwrap());
+    let calls = Cell::new(0);
+    let failing = |_: &u32| -> Result<u64, String> {
+        calls.set(calls.get() + 1);
+        Err("no".into())
+    };
+    assert_eq!(cache.try_get_or_compute(&1u32, failing), Err("no".into()));
+    assert_eq!(cache.try_get_or_compute(&1u32, failing), Err("no".into()));
+    assert_eq!(calls.get(), 2, "an error was cached");
+    assert_eq!(cache.get::<_, u64>(&1u32), None);
+    assert!(!cache.store().path_for(&1u32.digest()).exists());
+    let s = cache.stats();
+    assert_eq!((s.writes, s.encode_errors, s.store_errors), (0, 0, 0));
+
+    let ok = |k: &u32| -> Result<u64, String> {
+        calls.set(calls.get() + 1);
+        Ok(u64::from(*k) * 10)
+    };
+    assert_eq!(cache.try_get_or_compute(&1u32, ok), Ok(10));
+    assert_eq!(cache.try_get_or_compute(&1u32, failing), Ok(10), "a hit");
+    assert_eq!(calls.get(), 3);
+    assert_eq!(cache.stats().writes, 1);
+}
+
+/// `evict` deletes the temporary files that crashed writers left (older than
+/// an hour), but not one a live writer may still be renaming, nor entries
+/// when there is no bound or TTL.
+#[test]
+fn evict_deletes_stale_temporary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = DirStore::open(dir.path()).unwrap();
+    Cache::new(&store).insert(&5u8, &1u8).unwrap();
+    let entry = store.path_for(&5u8.digest());
+    let name = entry.file_name().unwrap().to_string_lossy().into_owned();
+    let stale = entry.with_file_name(format!(".{name}.999999.0.tmp"));
+    let fresh = entry.with_file_name(format!(".{name}.999999.1.tmp"));
+    fs::write(&stale, b"partial").unwrap();
+    fs::write(&fresh, b"partial").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+    fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    let report = store.evict().unwrap();
+    assert!(!stale.exists(), "a crashed writer's temporary file was kept");
+    assert!(fresh.exists(), "a live writer's temporary file was deleted");
+    assert!(entry.exists());
+    assert_eq!(report.removed, 0, "temporary files are not entries");
+    assert_eq!(Cache::new(&store).get::<_, u8>(&5u8), Some(1));
+}
