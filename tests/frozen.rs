@@ -185,3 +185,83 @@ fn fingerprint_and_digest_are_computed_once_across_threads() {
     assert_eq!(twin.fingerprint(), results[0].0);
     assert_eq!(state.hash_one(&twin), results[0].1);
 }
+
+thread_local! {
+    static COMPARED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// An element that counts how often it is compared.
+#[derive(Clone)]
+struct Counted(u32);
+
+impl FrozenKey for Counted {
+    fn encode(&self, enc: &mut tensor_key::Encoder<'_>) {
+        self.0.encode(enc);
+    }
+    fn key_eq_with(&self, other: &Self, _: tensor_key::FloatPolicy) -> bool {
+        COMPARED.with(|c| c.set(c.get() + 1));
+        self.0 == other.0
+    }
+}
+
+fn comparisons(f: impl FnOnce() -> bool) -> (bool, usize) {
+    COMPARED.with(|c| c.set(0));
+    let r = f();
+    (r, COMPARED.with(std::cell::Cell::get))
+}
+
+/// The documented fast paths: clones are equal without looking at the data,
+/// and tensors with different fingerprints are unequal without looking at it;
+/// only otherwise are the elements compared.
+#[test]
+fn equality_fast_paths_do_not_look_at_the_elements() {
+    let counted = |last: u32| {
+        FrozenTensor::new(Array::from_shape_fn((8, 8), |(i, j)| {
+            Counted(if (i, j) == (7, 7) { last } else { (i * 8 + j) as u32 })
+        }))
+    };
+    let a = counted(63);
+    let clone = a.clone();
+    assert_eq!(comparisons(|| a == clone), (true, 0), "clones");
+    assert_eq!(comparisons(|| a.key_eq(&clone)), (true, 0), "clones, key_eq");
+    let other = counted(64);
+    assert_ne!(a.fingerprint(), other.fingerprint());
+    assert_eq!(comparisons(|| a != other), (true, 0), "fingerprints differ");
+    // The counter works: equal tensors in other storage are compared.
+    assert_eq!(comparisons(|| a == counted(63)), (true, 64));
+}
+
+/// Run as a child process by `fingerprints_are_keyed_per_process`; does
+/// nothing in a normal test run.
+#[test]
+fn child_prints_fingerprint_and_digest() {
+    if std::env::var_os("TK_PRINT_FINGERPRINT").is_some() {
+        let f = sample().into_frozen();
+        println!("fingerprint={} digest={}", f.fingerprint(), f.digest());
+    }
+}
+
+/// Fingerprints are keyed per process (another process has another one for
+/// the same tensor), while digests name the tensor in every process.
+#[test]
+fn fingerprints_are_keyed_per_process() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_prints_fingerprint_and_digest", "--nocapture"])
+        .env("TK_PRINT_FINGERPRINT", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("fingerprint="))
+        .expect("the child printed its fingerprint");
+    let (fingerprint, digest) = line.split_once(" digest=").unwrap();
+    let here = sample().into_frozen();
+    assert_eq!(digest, here.digest().to_string());
+    assert_ne!(
+        fingerprint.parse::<u64>().unwrap(),
+        here.fingerprint(),
+        "the same fingerprint in two processes: not keyed per process"
+    );
+}
