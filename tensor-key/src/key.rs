@@ -12,6 +12,12 @@ use std::ops::Deref;
 /// A `Key` gives read-only access only (`Deref`, `AsRef`, [`get`](Key::get));
 /// there is no way to mutate the value while it can be in a map.
 ///
+/// ```compile_fail,E0596
+/// use tensor_key::Key;
+/// let mut k = Key::new(vec![1u8]);
+/// k.push(2); // error: `Key` has no `DerefMut`
+/// ```
+///
 /// To look an entry up with borrowed data (a view instead of an array, `&str`
 /// instead of `String`, a slice instead of a `Vec`), without cloning, pass
 /// [`Key::lookup`]`(&query)` to `get`, `contains_key`, `remove`, ...: `Key<T>`

@@ -50,6 +50,16 @@ pub enum FloatPolicy {
 /// `Bitwise` has no `PartialEq` or `Hash` of its own, so that IEEE equality
 /// cannot creep in: compare with [`FrozenKey::key_eq`](crate::FrozenKey::key_eq)
 /// or wrap it in a [`Key`](crate::Key).
+///
+/// ```compile_fail,E0369
+/// use tensor_key::Bitwise;
+/// let _ = Bitwise(1.0f32) == Bitwise(1.0f32); // error: no `PartialEq`
+/// ```
+///
+/// ```compile_fail,E0277
+/// fn hashable<T: std::hash::Hash>() {}
+/// hashable::<tensor_key::Bitwise<u8>>(); // error: no `Hash`
+/// ```
 #[derive(Clone, Copy, Default)]
 #[repr(transparent)]
 pub struct Bitwise<T>(pub T);
