@@ -680,3 +680,67 @@ fn frozen_tensors_inside_keys_and_debug_of_queries() {
         "Lookup((TensorKeyRef { shape: [2, 2], .. }, \"sum\"))"
     );
 }
+
+/// `hashbrown` and `indexmap` maps and sets keyed by `Key<T>` take the same
+/// `Key::lookup` queries as std's, through their `Equivalent` blanket impl,
+/// with no feature of this crate.
+#[test]
+fn hashbrown_and_indexmap_take_the_same_queries() {
+    type K = Key<(Array2<f32>, String)>;
+    let x = array![[1.0f32, 2.0], [3.0, f32::NAN]];
+    let stored_transposed = x.t().as_standard_layout().into_owned();
+    let hit = (stored_transposed.t(), "sum");
+    let miss = (x.view(), "max");
+    let key = || Key::new((x.clone(), "sum".to_string()));
+    let state = std::hash::RandomState::new();
+
+    let mut hb: hashbrown::HashMap<K, u32, _> = hashbrown::HashMap::with_hasher(state.clone());
+    hb.insert(key(), 1);
+    assert_eq!(hb.get(Key::lookup(&hit)), Some(&1));
+    assert_eq!(hb.get(Key::lookup(&miss)), None);
+    *hb.get_mut(Key::lookup(&hit)).unwrap() += 1;
+    assert_eq!(hb.remove(Key::lookup(&hit)), Some(2));
+    let mut hs: hashbrown::HashSet<K, _> = hashbrown::HashSet::with_hasher(state);
+    hs.insert(key());
+    assert!(hs.contains(Key::lookup(&hit)) && !hs.contains(Key::lookup(&miss)));
+
+    let mut im: indexmap::IndexMap<K, u32> = indexmap::IndexMap::new();
+    im.insert(key(), 1);
+    assert_eq!(im.get(Key::lookup(&hit)), Some(&1));
+    assert_eq!(im.get_index_of(Key::lookup(&miss)), None);
+    assert_eq!(im.swap_remove(Key::lookup(&hit)), Some(1));
+    let mut is: indexmap::IndexSet<K> = indexmap::IndexSet::new();
+    is.insert(key());
+    assert!(is.contains(Key::lookup(&hit)) && !is.contains(Key::lookup(&miss)));
+}
+
+/// The derive's borrowed forms are `Clone`, and `Copy` for types without
+/// generic parameters, as `derive.md` says.
+#[test]
+fn borrowed_forms_are_clone_and_copy_without_generics() {
+    use derived::{Generic, GenericRef, NodeKeyRef, PairRef, ShapeRef};
+    fn copy<T: Copy>(t: T) -> (T, T) {
+        (t, t)
+    }
+    let w = array![[1.0f32]];
+    let d = ArrayD::<u16>::zeros(IxDyn(&[0]));
+    let (a, b) = copy(NodeKeyRef {
+        weights: w.as_key_ref(),
+        name: "n",
+        bias: None,
+    });
+    assert!(a.key_eq(&b));
+    let _ = copy(PairRef(d.as_key_ref(), (1, "x")));
+    let _ = copy(ShapeRef::Empty);
+    fn clone<T: Clone>(t: &T) -> T {
+        t.clone()
+    }
+    let label = String::from("g");
+    let key = Generic {
+        inner: (vec![1u8], Some("s".to_owned())),
+        label: &label,
+        fixed: [1u8, 2],
+    };
+    let r: GenericRef<'_, '_, (Vec<u8>, Option<String>), 2> = key.as_key_ref();
+    assert_eq!(clone(&r).encoding(), key.encoding());
+}
