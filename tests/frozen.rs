@@ -217,13 +217,21 @@ fn comparisons(f: impl FnOnce() -> bool) -> (bool, usize) {
 fn equality_fast_paths_do_not_look_at_the_elements() {
     let counted = |last: u32| {
         FrozenTensor::new(Array::from_shape_fn((8, 8), |(i, j)| {
-            Counted(if (i, j) == (7, 7) { last } else { (i * 8 + j) as u32 })
+            Counted(if (i, j) == (7, 7) {
+                last
+            } else {
+                (i * 8 + j) as u32
+            })
         }))
     };
     let a = counted(63);
     let clone = a.clone();
     assert_eq!(comparisons(|| a == clone), (true, 0), "clones");
-    assert_eq!(comparisons(|| a.key_eq(&clone)), (true, 0), "clones, key_eq");
+    assert_eq!(
+        comparisons(|| a.key_eq(&clone)),
+        (true, 0),
+        "clones, key_eq"
+    );
     let other = counted(64);
     assert_ne!(a.fingerprint(), other.fingerprint());
     assert_eq!(comparisons(|| a != other), (true, 0), "fingerprints differ");
@@ -246,7 +254,11 @@ fn child_prints_fingerprint_and_digest() {
 #[test]
 fn fingerprints_are_keyed_per_process() {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_prints_fingerprint_and_digest", "--nocapture"])
+        .args([
+            "--exact",
+            "child_prints_fingerprint_and_digest",
+            "--nocapture",
+        ])
         .env("TK_PRINT_FINGERPRINT", "1")
         .output()
         .unwrap();

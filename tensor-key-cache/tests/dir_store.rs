@@ -428,7 +428,10 @@ fn evict_deletes_stale_temporary_files() {
         .set_modified(two_hours_ago)
         .unwrap();
     let report = store.evict().unwrap();
-    assert!(!stale.exists(), "a crashed writer's temporary file was kept");
+    assert!(
+        !stale.exists(),
+        "a crashed writer's temporary file was kept"
+    );
     assert!(fresh.exists(), "a live writer's temporary file was deleted");
     assert!(entry.exists());
     assert_eq!(report.removed, 0, "temporary files are not entries");
