@@ -35,7 +35,10 @@ const STALE_TEMP: Duration = Duration::from_secs(3600);
 ///   bound. Each process checks after its own writes (its estimate, plus a
 ///   rescan every 64 writes), so with several writers the directory can exceed
 ///   the bound by what the others wrote since; [`evict`](Self::evict) enforces
-///   it at once.
+///   it at once. The eviction after a write is best effort: a write that
+///   succeeded is reported as such even if the eviction after it could not
+///   list the directory, and files it could not delete are left (call
+///   [`evict`](Self::evict) to see both in its result).
 /// * **TTL** ([`with_ttl`](Self::with_ttl)): an entry older than the TTL
 ///   (by the write time in its header) is a miss and is deleted.
 ///

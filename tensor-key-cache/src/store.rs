@@ -60,7 +60,10 @@ pub enum StoreOp {
     Put,
     /// [`Store::remove`].
     Remove,
-    /// Maintenance: eviction, expiry.
+    /// Maintenance: eviction, expiry. For stores of your own; the built-in
+    /// ones do not report it (a [`DirStore`](crate::DirStore) evicts after a
+    /// write as best effort, and [`DirStore::evict`](crate::DirStore::evict)
+    /// returns its own result).
     Maintain,
 }
 
