@@ -9,7 +9,8 @@ mod common;
 
 use ndarray::{Array1, Array2, ArrayD, ArrayView2, Dimension, IxDyn, ShapeBuilder, array, s};
 use proptest::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use tensor_key::{Bitwise, FrozenKey, Key, KeyBorrow, Lookup};
 
@@ -61,6 +62,13 @@ fn assert_same_key<T: KeyBorrow + Clone, Q: Lookup<T>>(key: &T, q: &Q) {
     assert!(Key::<T>::lookup(q) == Key::<T>::lookup(&stored));
     let s = foldhash::quality::FixedState::with_seed(9);
     assert_eq!(s.hash_one(Key::<T>::lookup(q)), s.hash_one(&stored));
+}
+
+/// The borrowed query `q` of another key than `key`: another encoding, and
+/// unequal to the stored `Key`.
+fn assert_other_key<T: KeyBorrow + Clone, Q: Lookup<T>>(key: &T, q: &Q) {
+    assert_ne!(q.key_ref().encoding(), key.encoding());
+    assert!(Key::<T>::lookup(q) != Key::<T>::lookup(&Key::new(key.clone())));
 }
 
 fn fortran<A: Clone + Default>(a: &Array2<A>) -> Array2<A> {
@@ -295,6 +303,48 @@ fn pointers_options_and_nesting() {
     assert!(lists.contains(Key::lookup(&&[3u16, 4][..])));
 }
 
+/// Keys held in `VecDeque`s (also a ring buffer wrapped into two slices),
+/// `Cow`s, boxed slices, `BTreeMap`s, arrays and keys of keys are found by
+/// their borrowed forms, with the stored key's hash.
+#[test]
+fn std_containers_are_found_by_their_borrowed_forms() {
+    let mut ring: VecDeque<f32> = VecDeque::with_capacity(2048);
+    ring.extend((0..2000).map(|i| i as f32));
+    for i in 2000..3000 {
+        ring.pop_front();
+        ring.push_back(i as f32);
+    }
+    assert!(
+        !ring.as_slices().1.is_empty(),
+        "the ring buffer did not wrap"
+    );
+    let straight: VecDeque<f32> = ring.iter().copied().collect();
+    assert_same_key(&ring, &straight);
+    let mut pushed_front = VecDeque::from([1.0f32, 2.0]);
+    pushed_front.push_front(-0.0);
+    assert_same_key(&pushed_front, &VecDeque::from([0.0f32, 1.0, 2.0]));
+
+    assert_same_key(&(Cow::<str>::Owned("ab".into()), 1u8), &("ab", 1u8));
+    let floats: Cow<'static, [f32]> = Cow::Owned(vec![1.0, -0.0]);
+    assert_same_key(&floats, &&[1.0f32, 0.0][..]);
+    let boxed: Box<[u16]> = vec![1, 2].into_boxed_slice();
+    assert_same_key(&boxed, &&[1u16, 2][..]);
+    assert_same_key(&[1.0f32, f32::NAN], &[1.0f32, -f32::NAN]);
+    assert_same_key(
+        &BTreeMap::from([(1u8, -0.0f32)]),
+        &BTreeMap::from([(1u8, 0.0f32)]),
+    );
+    assert_same_key(
+        &(None::<Array1<f32>>, 1u8),
+        &(None::<ndarray::ArrayView1<'_, f32>>, 1u8),
+    );
+    assert_same_key(&Key::new(vec![1u8]), &&[1u8][..]);
+    // A long string and a long tensor: several 4 KiB pieces in one key.
+    let long = "z".repeat(5000);
+    let ones = Array1::from_elem(2000, 1.0f32);
+    assert_same_key(&(long.clone(), ones.clone()), &(long.as_str(), ones.view()));
+}
+
 // ---------------------------------------------------------------------------
 // Properties
 
@@ -482,6 +532,44 @@ mod derived {
         pub fixed: [u8; N],
     }
 
+    #[derive(FrozenKey, Clone, Debug)]
+    #[frozen_key(borrowed)]
+    pub struct Layer {
+        #[frozen_key(float = "bitwise")]
+        pub weights: Array2<f32>,
+        #[frozen_key(skip)]
+        pub hits: u8,
+        pub name: String,
+    }
+
+    #[derive(FrozenKey, Clone, Debug)]
+    #[frozen_key(borrowed)]
+    #[repr(u8)]
+    pub enum Op {
+        Nop = 5,
+        Apply(
+            #[frozen_key(skip)] u8,
+            Layer,
+            #[frozen_key(float = "canonical")] Option<f64>,
+        ),
+        Skipped {
+            #[frozen_key(skip)]
+            count: u8,
+        },
+        Stack {
+            layers: Vec<Layer>,
+            grid: ArrayD<f64>,
+        },
+    }
+
+    #[derive(FrozenKey, Clone, Debug)]
+    #[frozen_key(borrowed)]
+    pub struct Model(
+        pub Op,
+        #[frozen_key(float = "bitwise")] pub (f32, Option<Array1<f32>>),
+        pub tensor_key::FrozenTensor<f32, ndarray::Ix1>,
+    );
+
     fn node(w: Array2<f32>, name: &str) -> NodeKey {
         NodeKey {
             weights: w,
@@ -625,6 +713,79 @@ mod derived {
             })),
             None
         );
+    }
+
+    /// Derived keys inside derived keys have nested borrowed forms (a `Vec`
+    /// of them by a slice, a `FrozenTensor` by a view), and every field keeps
+    /// its own float policy, also under an outer `Bitwise`.
+    #[test]
+    fn nested_borrowed_forms_keep_each_fields_float_policy() {
+        let w = array![[1.0f32, f32::NAN], [-0.0, 2.0]];
+        let wf = fortran(&w);
+        let layer = Layer {
+            weights: w.clone(),
+            hits: 1,
+            name: "n".into(),
+        };
+        let q = LayerRef {
+            weights: wf.as_key_ref(),
+            name: "n",
+        };
+        assert_same_key(&layer, &q);
+        // A bitwise field: the other zero, or another NaN, is another key.
+        let plus_zero = array![[1.0f32, f32::NAN], [0.0, 2.0]];
+        let minus_nan = array![[1.0f32, -f32::NAN], [-0.0, 2.0]];
+        for other in [&plus_zero, &minus_nan] {
+            let weights = other.as_key_ref();
+            assert_other_key(&layer, &LayerRef { weights, ..q });
+        }
+
+        let op = Op::Apply(3, layer.clone(), Some(-0.0));
+        assert_same_key(&op, &OpRef::Apply(q, Some(0.0)));
+        assert_other_key(&op, &OpRef::Apply(q, Some(f64::NAN)));
+        assert_same_key(&Op::Nop, &OpRef::Nop);
+        assert_same_key(&Op::Skipped { count: 1 }, &OpRef::Skipped {});
+        assert_other_key(&Op::Nop, &OpRef::Skipped {});
+        let grid = ArrayD::from_shape_vec(IxDyn(&[1, 2, 1, 2, 1]), vec![1.0, f64::NAN, -0.0, 3.0])
+            .unwrap();
+        let permuted = common::permuted_storage(&grid);
+        let layers = [layer.clone()];
+        let stack = Op::Stack {
+            layers: vec![layer],
+            grid,
+        };
+        let grid_view = common::unpermute(&permuted);
+        let stack_query = OpRef::Stack {
+            layers: &layers,
+            grid: grid_view.as_key_ref(),
+        };
+        assert_same_key(&stack, &stack_query);
+
+        let model = Model(
+            op.clone(),
+            (-0.0, Some(array![f32::NAN])),
+            tensor_key::FrozenTensor::new(array![1.0f32]),
+        );
+        let (nan, minus_nan, one) = (array![f32::NAN], array![-f32::NAN], array![1.0f32]);
+        let mq = ModelRef(
+            OpRef::Apply(q, Some(0.0)),
+            (-0.0, Some(nan.as_key_ref())),
+            one.as_key_ref(),
+        );
+        assert_same_key(&model, &mq);
+        assert_other_key(&model, &ModelRef(mq.0, (0.0, mq.1.1), mq.2));
+        assert_other_key(
+            &model,
+            &ModelRef(mq.0, (-0.0, Some(minus_nan.as_key_ref())), mq.2),
+        );
+        // An outer `Bitwise` does not override a field marked canonical.
+        let bitwise = Bitwise(op);
+        assert_same_key(&bitwise, &Bitwise(OpRef::Apply(q, Some(0.0))));
+        assert_same_key(&bitwise, &Bitwise(OpRef::Apply(q, Some(-0.0))));
+        // A map keyed by the derived type itself.
+        let mut plain: HashMap<Model, u8> = HashMap::new();
+        plain.insert(model, 1);
+        assert_eq!(plain.get(Key::lookup(&mq)), Some(&1));
     }
 }
 

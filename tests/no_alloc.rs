@@ -247,23 +247,41 @@ fn small_tensors_allocate_nothing() {
 }
 
 /// Looking a dynamic-rank tensor up by a view of another layout allocates
-/// nothing at any rank (the lookup traits compare without making views).
+/// nothing at any rank, above 8 too, nor at sizes that take the bulk paths
+/// (the lookup traits compare without making views): through `TensorQuery`,
+/// and through `Key` of the tensor, of a tuple with a string, of `Bitwise`
+/// and of `FrozenTensor`.
 #[test]
+#[allow(clippy::type_complexity)]
 fn dynamic_rank_lookups_allocate_nothing() {
     use std::collections::{HashMap, HashSet};
     use tensor_key::{Freeze, FrozenTensor, Key, TensorQuery};
-    for rank in 0..=8 {
-        for_each_layout_family(&grid_shape(rank), |family, view, standard| {
+    let large = [
+        vec![2, 1, 2, 1, 2, 1, 2, 1, 2, 3],
+        vec![40, 120],
+        vec![2, 3, 700],
+    ];
+    for shape in (0..=8).map(grid_shape).chain(large) {
+        for_each_layout_family(&shape, |family, view, standard| {
             let mut frozen: HashSet<FrozenTensor<f32, IxDyn>> = HashSet::new();
             frozen.insert(standard.freeze());
             let mut keyed: HashMap<Key<ArrayD<f32>>, u8> = HashMap::new();
             keyed.insert(Key::new(standard.to_owned()), 1);
+            let mut tagged: HashSet<Key<(ArrayD<f32>, String)>> = HashSet::new();
+            tagged.insert(Key::new((standard.to_owned(), "s".to_owned())));
+            let mut bitwise: HashSet<Key<Bitwise<ArrayD<f32>>>> = HashSet::new();
+            bitwise.insert(Key::new(Bitwise(standard.to_owned())));
+            let mut frozen_keys: HashSet<Key<FrozenTensor<f32, IxDyn>>> = HashSet::new();
+            frozen_keys.insert(Key::new(standard.freeze()));
             let query = TensorQuery::new(view.clone());
             let n = allocations_during(|| {
                 assert!(frozen.contains(query.as_key()));
                 assert_eq!(keyed.get(Key::lookup(&view)), Some(&1));
+                assert!(tagged.contains(Key::lookup(&(&view, "s"))));
+                assert!(bitwise.contains(Key::lookup(&Bitwise(&view))));
+                assert!(frozen_keys.contains(Key::lookup(&view)));
             });
-            assert_eq!(n, 0, "rank {rank}, {family}: {n} allocations");
+            assert_eq!(n, 0, "shape {shape:?}, {family}: {n} allocations");
         });
     }
 }
@@ -280,8 +298,8 @@ struct Node {
 
 /// Borrowed lookups of composite keys (`Key::lookup`) allocate nothing: a tuple
 /// of a transposed 2-d view and a `&str`, a dynamic-rank view of rank 6 in
-/// another layout, options of slices, and a derived key's borrowed form,
-/// against keys that own everything.
+/// another layout, options of slices, and a derived key's borrowed form (in a
+/// `Key` or as the map key itself), against keys that own everything.
 #[test]
 #[allow(clippy::type_complexity)]
 fn composite_borrowed_lookups_allocate_nothing() {
@@ -313,14 +331,14 @@ fn composite_borrowed_lookups_allocate_nothing() {
     let mut back = reversed.view();
     back.invert_axis(ndarray::Axis(0));
     let tail = [1u32, 2, 3];
-    let mut nodes: HashSet<Key<Node>> = HashSet::new();
-    let node = Node {
+    let node = || Node {
         weights: a.clone(),
         shape: d.clone(),
         name: "conv".to_owned(),
         tags: vec![3, 4],
     };
-    nodes.insert(Key::new(node));
+    let nodes: HashSet<Key<Node>> = HashSet::from([Key::new(node())]);
+    let plain_nodes: HashSet<Node> = HashSet::from([node()]);
     let node_ref = NodeRef {
         weights: fview.as_key_ref(),
         shape: back.as_key_ref(),
@@ -337,6 +355,7 @@ fn composite_borrowed_lookups_allocate_nothing() {
         assert!(!dynamic.contains(Key::lookup(&(&back, Some(&tail[..2])))));
         assert!(!dynamic.contains(Key::lookup(&(&back, None::<&[u32]>))));
         assert!(nodes.contains(Key::lookup(&node_ref)));
+        assert!(plain_nodes.contains(Key::lookup(&node_ref)));
         assert!(!nodes.contains(Key::lookup(&NodeRef {
             name: "pool",
             ..node_ref

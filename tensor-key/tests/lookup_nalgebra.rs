@@ -46,3 +46,56 @@ fn matrices_and_arrays_look_each_other_up() {
         a.encoding()
     );
 }
+
+/// Stepped matrix views (gaps between rows and columns) of every size, empty
+/// and large ones too, find the ndarray key and the matrix key of their values
+/// with the stored key's hash; ndarray views and transposes find the matrix
+/// key exactly when their values are its values.
+#[test]
+fn stepped_matrix_views_find_array_and_matrix_keys() {
+    for (r, c) in [
+        (0, 0),
+        (0, 3),
+        (3, 0),
+        (1, 1),
+        (7, 9),
+        (40, 31),
+        (64, 70),
+        (1, 1100),
+        (1100, 1),
+    ] {
+        let big = DMatrix::<f32>::from_fn(2 * r + 3, 3 * c + 2, |i, j| match (i + j) % 7 {
+            0 => f32::NAN,
+            1 if i * j % 5 == 0 => -0.0,
+            _ => (i * 1000 + j) as f32,
+        });
+        for (start, steps) in [((1, 1), (1, 2)), ((0, 0), (0, 0)), ((2, 0), (0, 2))] {
+            let v = big.view_with_steps(start, (r, c), steps);
+            let a = Array2::from_shape_fn((r, c), |(i, j)| v[(i, j)]);
+            let by_array = Key::new(a.clone());
+            let q = Key::<Array2<f32>>::lookup(&v);
+            assert!(q == Key::lookup(&by_array), "{r}x{c}");
+            assert_eq!(hash_of(q), hash_of(&by_array), "{r}x{c}");
+            let by_matrix = Key::new(v.clone_owned());
+            for q in [
+                Key::<DMatrix<f32>>::lookup(&v),
+                Key::<DMatrix<f32>>::lookup(&a.view()),
+            ] {
+                assert!(q == Key::lookup(&by_matrix), "{r}x{c}");
+                assert_eq!(hash_of(q), hash_of(&by_matrix), "{r}x{c}");
+            }
+            let transposed = a.t();
+            assert_eq!(
+                Key::<DMatrix<f32>>::lookup(&transposed) == Key::lookup(&by_matrix),
+                a.view().key_eq(&transposed),
+                "{r}x{c}"
+            );
+            let vt = v.transpose();
+            let by_transpose = Key::new(a.t().to_owned());
+            assert_eq!(
+                hash_of(Key::<Array2<f32>>::lookup(&vt)),
+                hash_of(&by_transpose)
+            );
+        }
+    }
+}

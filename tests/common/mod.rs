@@ -28,6 +28,14 @@ pub fn writes<K: FrozenKey + ?Sized>(k: &K) -> Vec<Vec<u8>> {
     r.0
 }
 
+/// The writes `Hash::hash` makes, for `Key`s and the borrowed queries of
+/// them: equal recordings mean equal hashes under every hasher.
+pub fn hash_writes<K: std::hash::Hash + ?Sized>(k: &K) -> Vec<Vec<u8>> {
+    let mut r = Recorder::default();
+    k.hash(&mut r);
+    r.0
+}
+
 /// The key's hash under std's SipHash (fixed keys) and under foldhash, whose
 /// result depends on how the input is split across `write` calls.
 pub fn hashes<K: FrozenKey + ?Sized>(k: &K) -> (u64, u64) {
