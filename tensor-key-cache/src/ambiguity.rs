@@ -289,48 +289,28 @@ impl ser::Serializer for Probe {
 
 // Compound values are arrays or maps: never nil themselves.
 
-impl ser::SerializeSeq for Parts {
-    type Ok = Nil;
-    type Error = Unstorable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unstorable> {
-        self.next(v, Step::Element)
-    }
-    fn end(self) -> Result<Nil, Unstorable> {
-        Ok(false)
-    }
+/// The four sequence-like compound serializers: each part is an element
+/// (`Step::Element`) or a positional field (`Step::Position`).
+macro_rules! positional_parts {
+    ($($trait:ident :: $method:ident => $step:ident;)*) => {$(
+        impl ser::$trait for Parts {
+            type Ok = Nil;
+            type Error = Unstorable;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unstorable> {
+                self.next(v, Step::$step)
+            }
+            fn end(self) -> Result<Nil, Unstorable> {
+                Ok(false)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Parts {
-    type Ok = Nil;
-    type Error = Unstorable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unstorable> {
-        self.next(v, Step::Element)
-    }
-    fn end(self) -> Result<Nil, Unstorable> {
-        Ok(false)
-    }
-}
-
-impl ser::SerializeTupleStruct for Parts {
-    type Ok = Nil;
-    type Error = Unstorable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unstorable> {
-        self.next(v, Step::Position)
-    }
-    fn end(self) -> Result<Nil, Unstorable> {
-        Ok(false)
-    }
-}
-
-impl ser::SerializeTupleVariant for Parts {
-    type Ok = Nil;
-    type Error = Unstorable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unstorable> {
-        self.next(v, Step::Position)
-    }
-    fn end(self) -> Result<Nil, Unstorable> {
-        Ok(false)
-    }
+positional_parts! {
+    SerializeSeq::serialize_element => Element;
+    SerializeTuple::serialize_element => Element;
+    SerializeTupleStruct::serialize_field => Position;
+    SerializeTupleVariant::serialize_field => Position;
 }
 
 impl ser::SerializeMap for Parts {
@@ -349,39 +329,29 @@ impl ser::SerializeMap for Parts {
     }
 }
 
-impl ser::SerializeStruct for Parts {
-    type Ok = Nil;
-    type Error = Unstorable;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        name: &'static str,
-        v: &T,
-    ) -> Result<(), Unstorable> {
-        v.serialize(Probe)
-            .map(drop)
-            .map_err(|e| e.at(Step::Field(name)))
-    }
-    fn end(self) -> Result<Nil, Unstorable> {
-        Ok(false)
-    }
+/// The two struct-like compound serializers: each part is a named field.
+macro_rules! named_parts {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Parts {
+            type Ok = Nil;
+            type Error = Unstorable;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                name: &'static str,
+                v: &T,
+            ) -> Result<(), Unstorable> {
+                v.serialize(Probe)
+                    .map(drop)
+                    .map_err(|e| e.at(Step::Field(name)))
+            }
+            fn end(self) -> Result<Nil, Unstorable> {
+                Ok(false)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Parts {
-    type Ok = Nil;
-    type Error = Unstorable;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        name: &'static str,
-        v: &T,
-    ) -> Result<(), Unstorable> {
-        v.serialize(Probe)
-            .map(drop)
-            .map_err(|e| e.at(Step::Field(name)))
-    }
-    fn end(self) -> Result<Nil, Unstorable> {
-        Ok(false)
-    }
-}
+named_parts!(SerializeStruct, SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {
